@@ -1,0 +1,20 @@
+// engine/reduce_kernel.h: the strided reduction kernel shared by SumToShape and ops/reduce.
+#ifndef NB360_ENGINE_REDUCE_KERNEL_H_
+#define NB360_ENGINE_REDUCE_KERNEL_H_
+
+#include <vector>
+
+#include "engine/tensor.h"
+
+namespace nb360 {
+
+enum class ReduceKind { kSum, kMax, kMin, kArgMax, kArgMin, kSumSquares };
+
+// out[kept index] = reduction over the dims with reduce[d] = true of src. `out` is contiguous with
+// src's shape where reduced dims are 1 (or dropped: only its element order matters). Float sums
+// accumulate in double. ArgMax/ArgMin write int64 indices into the flattened reduced block.
+void ReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind, const Tensor& out);
+
+}  // namespace nb360
+
+#endif  // NB360_ENGINE_REDUCE_KERNEL_H_
