@@ -1,0 +1,41 @@
+// engine/io/npy.h: NumPy .npy files <-> Tensor.
+//
+// Reads format versions 1.0, 2.0 and 3.0 with dtypes <f4 <f8 <i8 <i4 |u1 |b1 (float32, float64,
+// int64, int32, uint8, bool), in C or Fortran order (Fortran data comes back as a contiguous
+// row-major tensor with the same values). Big-endian data and other dtypes are rejected with an
+// error saying so. Writes version 1.0 (2.0 when the header outgrows 1.0), C order, 64-byte aligned
+// data, from any tensor (views are written by value).
+//
+// Example:
+//   absl::Status s = io::WriteNpy("/tmp/x.npy", x);
+//   absl::StatusOr<Tensor> y = io::ReadNpy("/tmp/x.npy");   // np.load("/tmp/x.npy") also works
+#ifndef NB360_ENGINE_IO_NPY_H_
+#define NB360_ENGINE_IO_NPY_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/tensor.h"
+
+namespace nb360::io {
+
+// Parses .npy bytes; `name_for_errors` (a path, an archive member) starts every error message.
+absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name_for_errors);
+
+// The .npy bytes for `t` (any layout or device; must be defined).
+std::string SerializeNpy(const Tensor& t);
+
+// ParseNpy of the file's contents.
+absl::StatusOr<Tensor> ReadNpy(const std::string& path);
+
+// Writes SerializeNpy(t) to `path` atomically.
+absl::Status WriteNpy(const std::string& path, const Tensor& t);
+
+// The NumPy descr string ("<f4", "|b1", ...) of a dtype.
+std::string_view NpyDescr(DType dtype);
+
+}  // namespace nb360::io
+
+#endif  // NB360_ENGINE_IO_NPY_H_
