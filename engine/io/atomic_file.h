@@ -11,6 +11,7 @@
 #ifndef NB360_ENGINE_IO_ATOMIC_FILE_H_
 #define NB360_ENGINE_IO_ATOMIC_FILE_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,12 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes
 
 // The whole contents of the file at `path`.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// The size in bytes of the file at `path`.
+absl::StatusOr<uint64_t> FileSize(const std::string& path);
+
+// Up to `length` bytes of the file at `path` starting at `offset` (fewer at the end of the file).
+absl::StatusOr<std::string> ReadFileRange(const std::string& path, uint64_t offset, uint64_t length);
 
 // True for names WriteFileAtomically uses for its temporary files (basename only).
 bool IsAtomicWriteTempName(std::string_view basename);

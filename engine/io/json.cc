@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "engine/check.h"
 
 namespace nb360::io {
 
@@ -225,7 +225,7 @@ class Parser {
 
  private:
   absl::Status Error(std::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat("JSON parse error at byte ", pos_, ": ", what));
+    return absl::InvalidArgumentError(StrCat("JSON parse error at byte ", pos_, ": ", what));
   }
 
   void SkipSpace() {
@@ -262,7 +262,7 @@ class Parser {
     } else if (Consume("null")) {
       *out = JsonValue();
     } else {
-      return Error(absl::StrCat("unexpected character '", std::string(1, c), "'"));
+      return Error(StrCat("unexpected character '", std::string(1, c), "'"));
     }
     return absl::OkStatus();
   }
@@ -282,7 +282,7 @@ class Parser {
       if (pos_ >= text_.size() || text_[pos_] != '"') return Error("wanted a string key");
       std::string key;
       if (absl::Status s = ParseString(&key); !s.ok()) return s;
-      if (!seen.insert(key).second) return Error(absl::StrCat("duplicate key ", JsonQuote(key)));
+      if (!seen.insert(key).second) return Error(StrCat("duplicate key ", JsonQuote(key)));
       SkipSpace();
       if (pos_ >= text_.size() || text_[pos_] != ':') return Error("wanted ':' after an object key");
       ++pos_;
@@ -436,7 +436,7 @@ class Parser {
           AppendUtf8(out, cp);
           break;
         }
-        default: return Error(absl::StrCat("bad escape '\\", std::string(1, e), "'"));
+        default: return Error(StrCat("bad escape '\\", std::string(1, e), "'"));
       }
     }
   }
@@ -484,7 +484,7 @@ class Parser {
         literal[literal.find_first_of("eE") + 1] == '-') {
       d = literal[0] == '-' ? -0.0 : 0.0;  // underflow rounds to zero
     } else if (r.ec != std::errc() || r.ptr != last) {
-      return Error(absl::StrCat("number out of range: ", literal));
+      return Error(StrCat("number out of range: ", literal));
     }
     *out = JsonValue(d);
     return absl::OkStatus();

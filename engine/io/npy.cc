@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "engine/check.h"
 #include "absl/strings/str_join.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/byte_io.h"
@@ -186,12 +186,12 @@ std::optional<std::string> DTypeFromDescr(std::string_view descr, DType* dtype) 
 }
 
 absl::Status NpyError(std::string_view name, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(name, ": ", what));
+  return absl::InvalidArgumentError(StrCat(name, ": ", what));
 }
 
 std::string ShapeTuple(const Shape& shape) {
-  if (shape.size() == 1) return absl::StrCat("(", shape[0], ",)");
-  return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
+  if (shape.size() == 1) return StrCat("(", shape[0], ",)");
+  return StrCat("(", absl::StrJoin(shape, ", "), ")");
 }
 
 }  // namespace
@@ -211,23 +211,23 @@ std::string_view NpyDescr(DType dtype) {
 absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
   if (bytes.size() < kMagic.size() + 2 || bytes.substr(0, kMagic.size()) != kMagic) {
     if (bytes.size() < kMagic.size() + 2 && kMagic.substr(0, bytes.size()) == bytes) {
-      return NpyError(name, absl::StrCat("truncated .npy file (", bytes.size(), " bytes)"));
+      return NpyError(name, StrCat("truncated .npy file (", bytes.size(), " bytes)"));
     }
     return NpyError(name, "not a .npy file (bad magic bytes)");
   }
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
   if ((major != 1 && major != 2 && major != 3) || minor != 0) {
-    return NpyError(name, absl::StrCat("unsupported .npy format version ", major, ".", minor));
+    return NpyError(name, StrCat("unsupported .npy format version ", major, ".", minor));
   }
   const size_t len_size = major == 1 ? 2 : 4;
   const size_t prefix = kMagic.size() + 2 + len_size;
   if (bytes.size() < prefix) {
-    return NpyError(name, absl::StrCat("truncated .npy file (", bytes.size(), " bytes)"));
+    return NpyError(name, StrCat("truncated .npy file (", bytes.size(), " bytes)"));
   }
   const uint64_t header_len = major == 1 ? GetLE<uint16_t>(bytes.data() + 8) : GetLE<uint32_t>(bytes.data() + 8);
   if (!InBounds(prefix, header_len, bytes.size())) {
-    return NpyError(name, absl::StrCat("truncated .npy file: header of ", header_len, " bytes, file has ",
+    return NpyError(name, StrCat("truncated .npy file: header of ", header_len, " bytes, file has ",
                                        bytes.size(), " bytes"));
   }
   const std::string_view header = bytes.substr(prefix, header_len);
@@ -235,15 +235,15 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
   bool fortran_order = false;
   Shape shape;
   if (auto err = HeaderParser(header).Parse(&descr, &fortran_order, &shape)) {
-    return NpyError(name, absl::StrCat("bad .npy header: ", *err));
+    return NpyError(name, StrCat("bad .npy header: ", *err));
   }
-  DType dtype;
+  DType dtype = DType::kFloat32;
   if (auto err = DTypeFromDescr(descr, &dtype)) return NpyError(name, *err);
   absl::StatusOr<int64_t> nbytes = ByteCount(shape, dtype);
-  if (!nbytes.ok()) return NpyError(name, absl::StrCat("bad .npy header: ", nbytes.status().message()));
+  if (!nbytes.ok()) return NpyError(name, StrCat("bad .npy header: ", nbytes.status().message()));
   const std::string_view data = bytes.substr(prefix + header_len);
   if (data.size() != static_cast<uint64_t>(*nbytes)) {
-    return NpyError(name, absl::StrCat(data.size() < static_cast<uint64_t>(*nbytes) ? "truncated .npy data: " : "trailing bytes in .npy data: ",
+    return NpyError(name, StrCat(data.size() < static_cast<uint64_t>(*nbytes) ? "truncated .npy data: " : "trailing bytes in .npy data: ",
                                        "shape ", ShapeTuple(shape), " ", descr, " needs ", *nbytes,
                                        " bytes, file has ", data.size()));
   }
@@ -257,7 +257,7 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
 
 std::string SerializeNpy(const Tensor& t) {
   const Tensor host = HostContiguous(t);
-  std::string dict = absl::StrCat("{'descr': '", NpyDescr(host.dtype()), "', 'fortran_order': False, 'shape': ",
+  std::string dict = StrCat("{'descr': '", NpyDescr(host.dtype()), "', 'fortran_order': False, 'shape': ",
                                   ShapeTuple(host.shape()), ", }");
   // Pad with spaces and end with '\n' so that the data starts on a 64-byte boundary.
   int major = 1;

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "engine/check.h"
 #include "engine/io/byte_io.h"
 
 namespace nb360::io {
@@ -25,9 +25,9 @@ std::string_view TensorBytes(const Tensor& host_contiguous) {
 absl::StatusOr<int64_t> ByteCount(const Shape& shape, DType dtype) {
   int64_t n = static_cast<int64_t>(DTypeSize(dtype));
   for (int64_t s : shape) {
-    if (s < 0) return absl::InvalidArgumentError(absl::StrCat("negative size in shape ", ShapeString(shape)));
+    if (s < 0) return absl::InvalidArgumentError(StrCat("negative size in shape ", ShapeString(shape)));
     if (!CheckedMul(n, s, &n)) {
-      return absl::InvalidArgumentError(absl::StrCat("shape ", ShapeString(shape), " is too large"));
+      return absl::InvalidArgumentError(StrCat("shape ", ShapeString(shape), " is too large"));
     }
   }
   return n;

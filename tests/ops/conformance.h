@@ -12,6 +12,7 @@
 #define NB360_TESTS_OPS_CONFORMANCE_H_
 
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ void AddLossCases(std::vector<OpCase>* cases);
 
 // All registered cases.
 std::vector<OpCase> AllCases();
+
+// gtest prints a case by its name.
+inline void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
 
 struct CaseReport {
   bool ok = true;
