@@ -1,0 +1,55 @@
+// engine/cuda/cuda_device.cu: device query and the cudaMalloc allocator.
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include "engine/allocator.h"
+#include "engine/check.h"
+#include "engine/cuda/cuda_device.h"
+
+namespace nb360 {
+namespace {
+
+absl::Status CudaError(const char* what, cudaError_t e) {
+  return absl::UnavailableError(std::string(what) + " -> " + std::to_string(static_cast<int>(e)) + " (" +
+                                cudaGetErrorName(e) + ": " + cudaGetErrorString(e) + ")");
+}
+
+class CudaAllocator : public Allocator {
+ public:
+  void* Allocate(size_t nbytes) override {
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, nbytes == 0 ? 1 : nbytes);
+    NB_CHECK(e == cudaSuccess, "cudaMalloc(", nbytes, ") failed: ", cudaGetErrorString(e));
+    return p;
+  }
+  void Free(void* ptr, size_t) override { cudaFree(ptr); }
+};
+
+}  // namespace
+
+absl::StatusOr<CudaDeviceInfo> QueryCudaDevice() {
+  CudaDeviceInfo info;
+  cudaRuntimeGetVersion(&info.runtime_version);
+  info.cudnn_version = static_cast<int>(cudnnGetVersion());
+  const cudaError_t e = cudaGetDeviceCount(&info.device_count);
+  if (e != cudaSuccess) return CudaError("cudaGetDeviceCount", e);
+  if (info.device_count == 0) return absl::UnavailableError("no CUDA device");
+  cudaDeviceProp prop;
+  const cudaError_t p = cudaGetDeviceProperties(&prop, 0);
+  if (p != cudaSuccess) return CudaError("cudaGetDeviceProperties", p);
+  info.name = prop.name;
+  info.compute_major = prop.major;
+  info.compute_minor = prop.minor;
+  info.total_memory = prop.totalGlobalMem;
+  return info;
+}
+
+absl::Status InitCudaBackend() {
+  absl::StatusOr<CudaDeviceInfo> info = QueryCudaDevice();
+  if (!info.ok()) return info.status();
+  static CudaAllocator* allocator = new CudaAllocator();
+  SetAllocator(DeviceType::kCUDA, allocator);
+  return absl::OkStatus();
+}
+
+}  // namespace nb360

@@ -1,0 +1,31 @@
+// engine/cuda/cuda_device.h: the CUDA device as the engine sees it (only in --config=cuda builds).
+//
+// This is the first piece of the CUDA backend: device discovery and a cudaMalloc-backed allocator
+// registered for DeviceType::kCUDA. Kernels (cuDNN, cuBLAS, cuFFT) arrive with the CUDA backend issue.
+#ifndef NB360_ENGINE_CUDA_CUDA_DEVICE_H_
+#define NB360_ENGINE_CUDA_CUDA_DEVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace nb360 {
+
+struct CudaDeviceInfo {
+  int device_count = 0;
+  std::string name;            // of device 0
+  int compute_major = 0, compute_minor = 0;
+  size_t total_memory = 0;     // bytes
+  int runtime_version = 0;     // cudaRuntimeGetVersion
+  int cudnn_version = 0;       // cudnnGetVersion
+};
+
+// Describes device 0, or an error naming the CUDA failure (no driver, no device).
+absl::StatusOr<CudaDeviceInfo> QueryCudaDevice();
+
+// Installs the CUDA allocator for DeviceType::kCUDA; fails when there is no usable device.
+absl::Status InitCudaBackend();
+
+}  // namespace nb360
+
+#endif  // NB360_ENGINE_CUDA_CUDA_DEVICE_H_
