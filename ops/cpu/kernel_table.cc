@@ -1,9 +1,10 @@
 // ops/cpu/kernel_table.cc: the CPU backend's kernel table, one line per op family.
-// conv-include
+#include "ops/conv.h"
 #include "ops/elementwise.h"
-// pool-include
-// norm-include
-// fft-include
+#include "ops/pool.h"
+#include "ops/interpolate.h"
+#include "ops/norm.h"
+#include "ops/fft.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
 #include "ops/registry.h"
@@ -25,11 +26,14 @@ const std::vector<KernelEntry>& KernelTable() {
       {OpKind::kPad, DeviceType::kCPU, kAllTypes, &kCopy},
       {OpKind::kIndexSelect, DeviceType::kCPU, kAllTypes, &kIndexSelect},
       {OpKind::kGather, DeviceType::kCPU, kAllTypes, &kGather},
-      // conv
-      // pool
-      // norm
-      // interpolate
-      // fft
+      {OpKind::kConv2d, DeviceType::kCPU, kFloatingTypes, &kConv2d},
+      {OpKind::kPool2d, DeviceType::kCPU, kFloatingTypes, &kPool2d},
+      {OpKind::kAdaptiveAvgPool2d, DeviceType::kCPU, kFloatingTypes, &kAdaptiveAvgPool2d},
+      {OpKind::kBatchNorm, DeviceType::kCPU, kFloatingTypes, &kBatchNorm},
+      {OpKind::kLayerNorm, DeviceType::kCPU, kFloatingTypes, &kLayerNorm},
+      {OpKind::kInterpolate, DeviceType::kCPU, kFloatingTypes, &kInterpolate},
+      {OpKind::kFft2, DeviceType::kCPU, kFloatingTypes, &kFft2},
+      {OpKind::kSpectralConv2d, DeviceType::kCPU, kFloatingTypes, &kSpectralConv2d},
   };
   return table;
 }

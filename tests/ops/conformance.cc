@@ -36,11 +36,11 @@ std::vector<OpCase> AllCases() {
   AddSoftmaxCases(&cases);
   AddMatmulCases(&cases);
   AddShapeCases(&cases);
-  // conv-cases
-  // pool-cases
-  // norm-cases
-  // fft-cases
-  // loss-cases
+  AddConvCases(&cases);
+  AddPoolCases(&cases);
+  AddNormCases(&cases);
+  AddFftCases(&cases);
+  AddLossCases(&cases);
   return cases;
 }
 

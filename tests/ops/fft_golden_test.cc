@@ -1,0 +1,93 @@
+// Golden parity of the fft family against PyTorch 1.13 (tests/ops/golden/make_fft_golden.py):
+// torch.fft.rfft2, torch.fft.irfft2(s=...) and the FNO SpectralConv2d module (complex weights,
+// einsum mixing), forward and the gradients of sum(y * r), in float64 and float32.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/io/npy.h"
+#include "ops/elementwise.h"
+#include "ops/fft.h"
+#include "ops/reduce.h"
+
+namespace nb360 {
+namespace {
+
+Tensor Load(const std::string& name) {
+  const std::string path = "tests/ops/golden/data/fft_" + name + ".npy";
+  absl::StatusOr<Tensor> t = io::ReadNpy(path);
+  if (!t.ok()) ADD_FAILURE() << t.status();
+  return t.ok() ? *t : Tensor::Zeros({1}, DType::kFloat64);
+}
+
+// max |a - b| / max(1e-3, max |b|): error relative to the tensor's scale.
+double ScaledErr(const Tensor& a, const Tensor& b) {
+  if (!a.defined() || a.shape() != b.shape()) return INFINITY;
+  const auto va = a.To(DType::kFloat64).ToVector<double>();
+  const auto vb = b.To(DType::kFloat64).ToVector<double>();
+  double scale = 1e-3, err = 0;
+  for (double v : vb) scale = std::max(scale, std::abs(v));
+  for (size_t i = 0; i < va.size(); ++i) err = std::max(err, std::abs(va[i] - vb[i]));
+  return err / scale;
+}
+
+double Tolerance(DType dt) { return dt == DType::kFloat64 ? 1e-11 : 2e-5; }
+
+class FftGolden : public ::testing::TestWithParam<DType> {};
+
+TEST_P(FftGolden, Rfft2) {
+  for (const std::string c : {"rfft2_8x8", "rfft2_6x5_batched"}) {
+    Tensor x = Load(c + "_x").To(GetParam());
+    x.set_requires_grad(true);
+    const Tensor y = Rfft2(x);
+    Sum(Mul(y, Load(c + "_r").To(GetParam()))).Backward();
+    EXPECT_LE(ScaledErr(y, Load(c + "_y")), Tolerance(GetParam())) << c;
+    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(GetParam())) << c;
+  }
+}
+
+TEST_P(FftGolden, Irfft2) {
+  for (const std::string c :
+       {"irfft2_8x8", "irfft2_7x9_batched", "irfft2_pad_to_7x8", "irfft2_crop_to_4x6"}) {
+    Tensor x = Load(c + "_x").To(GetParam());
+    x.set_requires_grad(true);
+    const Tensor want = Load(c + "_y");
+    const Tensor y = Irfft2(x, want.size(-2), want.size(-1));
+    Sum(Mul(y, Load(c + "_r").To(GetParam()))).Backward();
+    EXPECT_LE(ScaledErr(y, want), Tolerance(GetParam())) << c;
+    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(GetParam())) << c;
+  }
+}
+
+TEST_P(FftGolden, SpectralConv2dMatchesTorchFnoLayer) {
+  for (const std::string c : {"spectral_fno_20x20_m5", "spectral_odd_9x11_m3x4"}) {
+    Tensor x = Load(c + "_x").To(GetParam());
+    Tensor w1 = Load(c + "_w1").To(GetParam());
+    Tensor w2 = Load(c + "_w2").To(GetParam());
+    for (Tensor* t : {&x, &w1, &w2}) t->set_requires_grad(true);
+    const Tensor y = SpectralConv2d(x, w1, w2, w1.size(2), w1.size(3));
+    Sum(Mul(y, Load(c + "_r").To(GetParam()))).Backward();
+    EXPECT_LE(ScaledErr(y, Load(c + "_y")), Tolerance(GetParam())) << c;
+    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(GetParam())) << c;
+    EXPECT_LE(ScaledErr(w1.grad(), Load(c + "_gw1")), Tolerance(GetParam())) << c;
+    EXPECT_LE(ScaledErr(w2.grad(), Load(c + "_gw2")), Tolerance(GetParam())) << c;
+  }
+}
+
+// irfft2(rfft2(x), H, W) == x for even and odd sizes.
+TEST(FftRoundTrip, Irfft2InvertsRfft2) {
+  for (const std::string c : {"spectral_fno_20x20_m5", "spectral_odd_9x11_m3x4"}) {
+    const Tensor x = Load(c + "_x");
+    EXPECT_LE(ScaledErr(Irfft2(Rfft2(x), x.size(2), x.size(3)), x), 1e-13) << c;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, FftGolden, ::testing::Values(DType::kFloat64, DType::kFloat32),
+                         [](const ::testing::TestParamInfo<DType>& i) {
+                           return std::string(DTypeName(i.param));
+                         });
+
+}  // namespace
+}  // namespace nb360
