@@ -48,10 +48,9 @@ absl::Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
 absl::Status CreateTemp(const std::string& dir, const std::string& base, int* fd, std::string* name) {
   static std::atomic<uint64_t> counter{0};
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const uint64_t stamp = static_cast<uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
-    *name = StrCat(dir, "/.", base, kTempMarker, ::getpid(), ".", counter.fetch_add(1), ".",
-                         stamp % 1000000007);
+    const uint64_t stamp = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    *name =
+        StrCat(dir, "/.", base, kTempMarker, ::getpid(), ".", counter.fetch_add(1), ".", stamp % 1000000007);
     *fd = ::open(name->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (*fd >= 0) return absl::OkStatus();
     if (errno != EEXIST && errno != EINTR) return ErrnoError(errno, "cannot create temporary file", *name);
@@ -152,7 +151,8 @@ absl::StatusOr<std::string> ReadFileRange(const std::string& path, uint64_t offs
   std::string out(static_cast<size_t>(length < available ? length : available), '\0');
   size_t filled = 0;
   while (filled < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + filled, out.size() - filled, static_cast<off_t>(offset + filled));
+    const ssize_t n =
+        ::pread(fd, out.data() + filled, out.size() - filled, static_cast<off_t>(offset + filled));
     if (n < 0) {
       if (errno == EINTR) continue;
       const int err = errno;

@@ -1,5 +1,7 @@
 #include "engine/io/checkpoint.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -7,13 +9,32 @@
 #include <tuple>
 
 #include "engine/check.h"
+#include "engine/io/atomic_file.h"
 #include "engine/io/safetensors.h"
+#include "engine/io/tensor_bytes.h"
 
 namespace nb360::io {
 namespace {
 
 constexpr std::string_view kPrefix = "ckpt-";
 constexpr std::string_view kSuffix = ".safetensors";
+// CRC-32 of the safetensors data buffer (tensor bytes in name order), so that damaged tensor data
+// is reported instead of silently loaded. Files without it (written by other tools) still load.
+constexpr char kCrcKey[] = "nb360.data_crc32";
+
+uint32_t DataCrc32(const NamedTensors& tensors) {
+  std::vector<const std::pair<std::string, Tensor>*> sorted;
+  for (const auto& nt : tensors) sorted.push_back(&nt);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  for (const auto* nt : sorted) {
+    if (!nt->second.defined()) continue;  // SerializeSafetensors reports it
+    const Tensor host = HostContiguous(nt->second);
+    const std::string_view bytes = TensorBytes(host);
+    crc = crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size());
+  }
+  return static_cast<uint32_t>(crc);
+}
 
 bool HasPrefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool HasSuffix(std::string_view s, std::string_view x) {
@@ -54,8 +75,9 @@ absl::StatusOr<std::vector<Found>> ListCheckpoints(const std::string& dir) {
     }
   }
   if (ec) return absl::InternalError(StrCat("cannot list ", dir, ": ", ec.message()));
-  std::sort(out.begin(), out.end(),
-            [](const Found& a, const Found& b) { return std::tie(a.step, a.name) < std::tie(b.step, b.name); });
+  std::sort(out.begin(), out.end(), [](const Found& a, const Found& b) {
+    return std::tie(a.step, a.name) < std::tie(b.step, b.name);
+  });
   return out;
 }
 
@@ -73,7 +95,13 @@ const Tensor* Checkpoint::Find(std::string_view name) const {
 }
 
 absl::Status SaveCheckpoint(const std::string& path, const Checkpoint& ckpt) {
-  return WriteSafetensors(path, ckpt.tensors, ckpt.metadata);
+  std::map<std::string, std::string> metadata = ckpt.metadata;
+  metadata[kCrcKey] = std::to_string(DataCrc32(ckpt.tensors));
+  absl::StatusOr<std::string> bytes = SerializeSafetensors(ckpt.tensors, metadata);
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(), StrCat("cannot write ", path, ": ", bytes.status().message()));
+  }
+  return WriteFileAtomically(path, *bytes);
 }
 
 absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
@@ -82,6 +110,14 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
   Checkpoint ckpt;
   ckpt.tensors = std::move(contents->tensors);
   ckpt.metadata = std::move(contents->metadata);
+  if (auto it = ckpt.metadata.find(kCrcKey); it != ckpt.metadata.end()) {
+    const std::optional<uint32_t> want = ParseDecimal<uint32_t>(it->second);
+    if (!want) return absl::DataLossError(StrCat(path, ": bad ", kCrcKey, " '", it->second, "'"));
+    if (*want != DataCrc32(ckpt.tensors)) {
+      return absl::DataLossError(StrCat(path, ": corrupt checkpoint: tensor data fails its CRC-32 check"));
+    }
+    ckpt.metadata.erase(it);
+  }
   return ckpt;
 }
 
@@ -116,7 +152,8 @@ absl::StatusOr<int64_t> GetInt(const Checkpoint& ckpt, std::string_view key) {
   if (!text.ok()) return text.status();
   std::optional<int64_t> v = ParseDecimal<int64_t>(*text);
   if (!v) {
-    return absl::InvalidArgumentError(StrCat("checkpoint metadata '", key, "' is not an integer: '", *text, "'"));
+    return absl::InvalidArgumentError(
+        StrCat("checkpoint metadata '", key, "' is not an integer: '", *text, "'"));
   }
   return *v;
 }
@@ -129,7 +166,8 @@ std::optional<int64_t> CheckpointStep(std::string_view basename) {
   if (!HasPrefix(basename, kPrefix) || !HasSuffix(basename, kSuffix)) return std::nullopt;
   const std::string_view digits =
       basename.substr(kPrefix.size(), basename.size() - kPrefix.size() - kSuffix.size());
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   return ParseDecimal<int64_t>(digits);
@@ -146,7 +184,8 @@ absl::StatusOr<std::optional<std::string>> LatestCheckpoint(const std::string& d
 }
 
 absl::Status PruneCheckpoints(const std::string& dir, int keep_last) {
-  if (keep_last < 0) return absl::InvalidArgumentError(StrCat("PruneCheckpoints: keep_last ", keep_last, " < 0"));
+  if (keep_last < 0)
+    return absl::InvalidArgumentError(StrCat("PruneCheckpoints: keep_last ", keep_last, " < 0"));
   absl::StatusOr<std::vector<Found>> found = ListCheckpoints(dir);
   if (!found.ok()) return found.status();
   const size_t remove = found->size() > static_cast<size_t>(keep_last) ? found->size() - keep_last : 0;

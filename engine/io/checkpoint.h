@@ -1,10 +1,11 @@
 // engine/io/checkpoint.h: training checkpoints as safetensors files.
 //
 // A Checkpoint is named tensors plus string metadata, stored as one safetensors file written
-// atomically (so PyTorch users can open it too). Helpers keep generator states ("rng.<name>.seed",
-// "rng.<name>.offset") and integer progress values ("epoch", "step") in the metadata. A run writes
-// <dir>/ckpt-<step>.safetensors; LatestCheckpoint picks the newest complete one to resume from and
-// PruneCheckpoints keeps the last few.
+// atomically (so PyTorch users can open it too). The file's metadata also carries
+// "nb360.data_crc32", a CRC-32 of the tensor data that LoadCheckpoint verifies and removes. Helpers keep
+// generator states ("rng.<name>.seed", "rng.<name>.offset") and integer progress values ("epoch", "step") in
+// the metadata. A run writes <dir>/ckpt-<step>.safetensors; LatestCheckpoint picks the newest complete one to
+// resume from and PruneCheckpoints keeps the last few.
 //
 // Example:
 //   io::Checkpoint c;

@@ -2,8 +2,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <system_error>
 #include <string>
+#include <system_error>
 #include <unordered_set>
 
 #include "absl/status/status.h"
@@ -15,19 +15,25 @@ namespace nb360::io {
 
 std::string_view JsonValue::TypeName(Type type) {
   switch (type) {
-    case Type::kNull: return "null";
-    case Type::kBool: return "bool";
-    case Type::kInt: return "int";
-    case Type::kDouble: return "double";
-    case Type::kString: return "string";
-    case Type::kArray: return "array";
-    case Type::kObject: return "object";
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt:
+      return "int";
+    case Type::kDouble:
+      return "double";
+    case Type::kString:
+      return "string";
+    case Type::kArray:
+      return "array";
+    case Type::kObject:
+      return "object";
   }
   return "?";
 }
 
-#define NB_JSON_EXPECT(cond, wanted) \
-  NB_CHECK(cond, "JsonValue: wanted ", wanted, ", have ", TypeName(type_))
+#define NB_JSON_EXPECT(cond, wanted) NB_CHECK(cond, "JsonValue: wanted ", wanted, ", have ", TypeName(type_))
 
 bool JsonValue::as_bool() const {
   NB_JSON_EXPECT(is_bool(), "bool");
@@ -99,13 +105,20 @@ size_t JsonValue::size() const {
 bool JsonValue::operator==(const JsonValue& o) const {
   if (type_ != o.type_) return false;
   switch (type_) {
-    case Type::kNull: return true;
-    case Type::kBool: return bool_ == o.bool_;
-    case Type::kInt: return int_ == o.int_;
-    case Type::kDouble: return double_ == o.double_ || (std::isnan(double_) && std::isnan(o.double_));
-    case Type::kString: return string_ == o.string_;
-    case Type::kArray: return array_ == o.array_;
-    case Type::kObject: return object_ == o.object_;
+    case Type::kNull:
+      return true;
+    case Type::kBool:
+      return bool_ == o.bool_;
+    case Type::kInt:
+      return int_ == o.int_;
+    case Type::kDouble:
+      return double_ == o.double_ || (std::isnan(double_) && std::isnan(o.double_));
+    case Type::kString:
+      return string_ == o.string_;
+    case Type::kArray:
+      return array_ == o.array_;
+    case Type::kObject:
+      return object_ == o.object_;
   }
   return false;
 }
@@ -120,13 +133,27 @@ void AppendQuoted(std::string* out, std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (u < 0x20) {
           out->append("\\u00");
@@ -163,11 +190,21 @@ void Newline(std::string* out, int indent, int depth) {
 
 void JsonValue::SerializeTo(std::string* out, int indent, int depth) const {
   switch (type_) {
-    case Type::kNull: out->append("null"); return;
-    case Type::kBool: out->append(bool_ ? "true" : "false"); return;
-    case Type::kInt: out->append(std::to_string(int_)); return;
-    case Type::kDouble: AppendDouble(out, double_); return;
-    case Type::kString: AppendQuoted(out, string_); return;
+    case Type::kNull:
+      out->append("null");
+      return;
+    case Type::kBool:
+      out->append(bool_ ? "true" : "false");
+      return;
+    case Type::kInt:
+      out->append(std::to_string(int_));
+      return;
+    case Type::kDouble:
+      AppendDouble(out, double_);
+      return;
+    case Type::kString:
+      AppendQuoted(out, string_);
+      return;
     case Type::kArray:
       out->push_back('[');
       for (size_t i = 0; i < array_.size(); ++i) {
@@ -359,10 +396,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_ + i];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else return Error("bad hex digit in \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return Error("bad hex digit in \\u escape");
     }
     pos_ += 4;
     *out = v;
@@ -413,14 +454,30 @@ class Parser {
       if (pos_ >= text_.size()) return Error("unterminated escape");
       const char e = text_[pos_++];
       switch (e) {
-        case '"': out->push_back('"'); break;
-        case '\\': out->push_back('\\'); break;
-        case '/': out->push_back('/'); break;
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case '"':
+          out->push_back('"');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        case '/':
+          out->push_back('/');
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (absl::Status s = ParseHex4(&cp); !s.ok()) return s;
@@ -436,7 +493,8 @@ class Parser {
           AppendUtf8(out, cp);
           break;
         }
-        default: return Error(StrCat("bad escape '\\", std::string(1, e), "'"));
+        default:
+          return Error(StrCat("bad escape '\\", std::string(1, e), "'"));
       }
     }
   }

@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "engine/check.h"
 #include "absl/strings/str_join.h"
+#include "engine/check.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/byte_io.h"
 #include "engine/io/tensor_bytes.h"
@@ -40,9 +40,10 @@ class HeaderParser {
       if (Eat('}')) break;
       std::string key;
       if (auto err = ParseString(&key)) return err;
+      if (key != "descr" && key != "fortran_order" && key != "shape") return "unexpected key '" + key + "'";
       if (!Eat(':')) return "wanted ':' after key '" + key + "'";
       HeaderValue value;
-      if (auto err = ParseValue(&value)) return err;
+      if (auto err = ParseValue(&value)) return "value of '" + key + "': " + *err;
       if (key == "descr") {
         if (value.kind == HeaderValue::Kind::kList) {
           return std::string("structured (record) dtypes are not supported");
@@ -58,8 +59,6 @@ class HeaderParser {
         if (value.kind != HeaderValue::Kind::kTuple) return std::string("'shape' is not a tuple");
         *shape = value.ints;
         have_shape = true;
-      } else {
-        return "unexpected key '" + key + "'";
       }
       Skip();
       if (Eat(',')) continue;
@@ -76,8 +75,8 @@ class HeaderParser {
 
  private:
   void Skip() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r')) {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -165,13 +164,20 @@ class HeaderParser {
 std::optional<std::string> DTypeFromDescr(std::string_view descr, DType* dtype) {
   const std::string quoted = "'" + std::string(descr) + "'";
   const std::string_view code = descr.empty() ? descr : descr.substr(1);
-  if (code == "f4") *dtype = DType::kFloat32;
-  else if (code == "f8") *dtype = DType::kFloat64;
-  else if (code == "i8") *dtype = DType::kInt64;
-  else if (code == "i4") *dtype = DType::kInt32;
-  else if (code == "u1") *dtype = DType::kUInt8;
-  else if (code == "b1") *dtype = DType::kBool;
-  else return "unsupported dtype " + quoted + " (supported: <f4 <f8 <i8 <i4 |u1 |b1)";
+  if (code == "f4")
+    *dtype = DType::kFloat32;
+  else if (code == "f8")
+    *dtype = DType::kFloat64;
+  else if (code == "i8")
+    *dtype = DType::kInt64;
+  else if (code == "i4")
+    *dtype = DType::kInt32;
+  else if (code == "u1")
+    *dtype = DType::kUInt8;
+  else if (code == "b1")
+    *dtype = DType::kBool;
+  else
+    return "unsupported dtype " + quoted + " (supported: <f4 <f8 <i8 <i4 |u1 |b1)";
   const char order = descr[0];
   if (DTypeSize(*dtype) == 1) {
     // Byte order is meaningless for one-byte types.
@@ -198,12 +204,18 @@ std::string ShapeTuple(const Shape& shape) {
 
 std::string_view NpyDescr(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat64: return "<f8";
-    case DType::kInt64: return "<i8";
-    case DType::kInt32: return "<i4";
-    case DType::kUInt8: return "|u1";
-    case DType::kBool: return "|b1";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat64:
+      return "<f8";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kBool:
+      return "|b1";
   }
   return "?";
 }
@@ -225,10 +237,11 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
   if (bytes.size() < prefix) {
     return NpyError(name, StrCat("truncated .npy file (", bytes.size(), " bytes)"));
   }
-  const uint64_t header_len = major == 1 ? GetLE<uint16_t>(bytes.data() + 8) : GetLE<uint32_t>(bytes.data() + 8);
+  const uint64_t header_len =
+      major == 1 ? GetLE<uint16_t>(bytes.data() + 8) : GetLE<uint32_t>(bytes.data() + 8);
   if (!InBounds(prefix, header_len, bytes.size())) {
     return NpyError(name, StrCat("truncated .npy file: header of ", header_len, " bytes, file has ",
-                                       bytes.size(), " bytes"));
+                                 bytes.size(), " bytes"));
   }
   const std::string_view header = bytes.substr(prefix, header_len);
   std::string descr;
@@ -243,9 +256,11 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
   if (!nbytes.ok()) return NpyError(name, StrCat("bad .npy header: ", nbytes.status().message()));
   const std::string_view data = bytes.substr(prefix + header_len);
   if (data.size() != static_cast<uint64_t>(*nbytes)) {
-    return NpyError(name, StrCat(data.size() < static_cast<uint64_t>(*nbytes) ? "truncated .npy data: " : "trailing bytes in .npy data: ",
-                                       "shape ", ShapeTuple(shape), " ", descr, " needs ", *nbytes,
-                                       " bytes, file has ", data.size()));
+    return NpyError(name,
+                    StrCat(data.size() < static_cast<uint64_t>(*nbytes) ? "truncated .npy data: "
+                                                                        : "trailing bytes in .npy data: ",
+                           "shape ", ShapeTuple(shape), " ", descr, " needs ", *nbytes, " bytes, file has ",
+                           data.size()));
   }
   if (!fortran_order || shape.size() < 2) return TensorFromBytes(shape, dtype, data);
   // Fortran order is row-major order of the reversed shape; permute back and make it contiguous.
@@ -257,8 +272,8 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
 
 std::string SerializeNpy(const Tensor& t) {
   const Tensor host = HostContiguous(t);
-  std::string dict = StrCat("{'descr': '", NpyDescr(host.dtype()), "', 'fortran_order': False, 'shape': ",
-                                  ShapeTuple(host.shape()), ", }");
+  std::string dict = StrCat("{'descr': '", NpyDescr(host.dtype()),
+                            "', 'fortran_order': False, 'shape': ", ShapeTuple(host.shape()), ", }");
   // Pad with spaces and end with '\n' so that the data starts on a 64-byte boundary.
   int major = 1;
   size_t total = kMagic.size() + 2 + 2 + dict.size() + 1;

@@ -23,7 +23,8 @@ absl::StatusOr<NamedTensors> ParseNpz(std::string_view bytes, std::string_view n
   out.reserve(members->size());
   std::set<std::string> seen;
   for (ZipMember& m : *members) {
-    if (m.name.size() < kSuffix.size() || std::string_view(m.name).substr(m.name.size() - kSuffix.size()) != kSuffix) {
+    if (m.name.size() < kSuffix.size() ||
+        std::string_view(m.name).substr(m.name.size() - kSuffix.size()) != kSuffix) {
       return absl::InvalidArgumentError(
           StrCat(name_for_errors, ": member '", m.name, "' is not a .npy array"));
     }

@@ -34,7 +34,8 @@ struct Header {
 };
 
 std::optional<DType> DTypeFromName(std::string_view s) {
-  for (DType d : {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kUInt8, DType::kBool}) {
+  for (DType d :
+       {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kUInt8, DType::kBool}) {
     if (SafetensorsDType(d) == s) return d;
   }
   return std::nullopt;
@@ -70,7 +71,8 @@ absl::StatusOr<Header> ParseHeader(std::string_view json, uint64_t data_size, st
       if (!value.is_object()) return Error(name, "bad safetensors header: __metadata__ is not an object");
       for (const auto& [mk, mv] : value.as_object()) {
         if (!mv.is_string()) {
-          return Error(name, StrCat("bad safetensors header: __metadata__ value of '", mk, "' is not a string"));
+          return Error(name,
+                       StrCat("bad safetensors header: __metadata__ value of '", mk, "' is not a string"));
         }
         header.metadata[mk] = mv.as_string();
       }
@@ -86,8 +88,9 @@ absl::StatusOr<Header> ParseHeader(std::string_view json, uint64_t data_size, st
     if (!dtype->is_string()) return EntryError(name, key, "dtype is not a string");
     std::optional<DType> d = DTypeFromName(dtype->as_string());
     if (!d) {
-      return EntryError(name, key, StrCat("unsupported dtype '", dtype->as_string(),
-                                                "' (supported: F32 F64 I64 I32 U8 BOOL)"));
+      return EntryError(
+          name, key,
+          StrCat("unsupported dtype '", dtype->as_string(), "' (supported: F32 F64 I64 I32 U8 BOOL)"));
     }
     e.dtype = *d;
     std::optional<std::vector<int64_t>> dims = NonNegativeInts(*shape);
@@ -102,25 +105,29 @@ absl::StatusOr<Header> ParseHeader(std::string_view json, uint64_t data_size, st
     absl::StatusOr<int64_t> nbytes = ByteCount(e.shape, e.dtype);
     if (!nbytes.ok()) return EntryError(name, key, std::string(nbytes.status().message()));
     if (static_cast<uint64_t>(*nbytes) != e.end - e.begin) {
-      return EntryError(name, key, StrCat("shape ", ShapeString(e.shape), " ", dtype->as_string(), " needs ",
-                                                *nbytes, " bytes, data_offsets span ", e.end - e.begin));
+      return EntryError(name, key,
+                        StrCat("shape ", ShapeString(e.shape), " ", dtype->as_string(), " needs ", *nbytes,
+                               " bytes, data_offsets span ", e.end - e.begin));
     }
     header.entries.push_back(std::move(e));
   }
-  std::sort(header.entries.begin(), header.entries.end(),
-            [](const Entry& a, const Entry& b) { return std::tie(a.begin, a.end) < std::tie(b.begin, b.end); });
+  std::sort(header.entries.begin(), header.entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
   // The tensors must tile the data buffer: no gaps, no overlaps, nothing missing at the end.
   uint64_t expected = 0;
   for (const Entry& e : header.entries) {
     if (e.begin != expected) {
-      return EntryError(name, e.name, StrCat("data starts at ", e.begin, ", expected ", expected,
-                                                   " (gap or overlap in data_offsets)"));
+      return EntryError(
+          name, e.name,
+          StrCat("data starts at ", e.begin, ", expected ", expected, " (gap or overlap in data_offsets)"));
     }
     expected = e.end;
   }
   if (expected != data_size) {
-    return Error(name, StrCat(expected > data_size ? "truncated safetensors file: " : "corrupt safetensors file: ",
-                                    "header describes ", expected, " bytes of tensor data, file has ", data_size));
+    return Error(name,
+                 StrCat(expected > data_size ? "truncated safetensors file: " : "corrupt safetensors file: ",
+                        "header describes ", expected, " bytes of tensor data, file has ", data_size));
   }
   return header;
 }
@@ -144,12 +151,18 @@ absl::StatusOr<uint64_t> HeaderLength(std::string_view prefix, uint64_t file_siz
 
 std::string_view SafetensorsDType(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "F32";
-    case DType::kFloat64: return "F64";
-    case DType::kInt64: return "I64";
-    case DType::kInt32: return "I32";
-    case DType::kUInt8: return "U8";
-    case DType::kBool: return "BOOL";
+    case DType::kFloat32:
+      return "F32";
+    case DType::kFloat64:
+      return "F64";
+    case DType::kInt64:
+      return "I64";
+    case DType::kInt32:
+      return "I32";
+    case DType::kUInt8:
+      return "U8";
+    case DType::kBool:
+      return "BOOL";
   }
   return "?";
 }
@@ -222,7 +235,8 @@ absl::StatusOr<SafetensorsContents> ParseSafetensors(std::string_view bytes, std
   SafetensorsContents out;
   out.metadata = std::move(header->metadata);
   for (const Entry& e : header->entries) {
-    out.tensors.emplace_back(e.name, TensorFromBytes(e.shape, e.dtype, data.substr(e.begin, e.end - e.begin)));
+    out.tensors.emplace_back(e.name,
+                             TensorFromBytes(e.shape, e.dtype, data.substr(e.begin, e.end - e.begin)));
   }
   std::sort(out.tensors.begin(), out.tensors.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -35,7 +35,8 @@ absl::Status WriteSafetensors(const std::string& path, const NamedTensors& tenso
                               const std::map<std::string, std::string>& metadata = {});
 
 // `name_for_errors` starts every error message.
-absl::StatusOr<SafetensorsContents> ParseSafetensors(std::string_view bytes, std::string_view name_for_errors);
+absl::StatusOr<SafetensorsContents> ParseSafetensors(std::string_view bytes,
+                                                     std::string_view name_for_errors);
 absl::StatusOr<SafetensorsContents> ReadSafetensors(const std::string& path);
 
 // Checks that the file at `path` is a complete safetensors file (length prefix, header, data

@@ -10,12 +10,15 @@ namespace nb360::io {
 
 Tensor HostContiguous(const Tensor& t) {
   NB_CHECK(t.defined(), "cannot serialize an undefined tensor");
+  // Empty tensors have no bytes to copy (and is_contiguous() can be false for shapes like [2, 0]).
+  if (t.numel() == 0) return Tensor::Empty(t.shape(), t.dtype());
   Tensor host = t.Detach();
   if (!host.device().is_cpu()) host = host.To(Device::CPU());
   return host.Contiguous().Detach();
 }
 
 std::string_view TensorBytes(const Tensor& host_contiguous) {
+  if (host_contiguous.numel() == 0) return std::string_view();
   NB_CHECK(host_contiguous.device().is_cpu() && host_contiguous.is_contiguous(),
            "TensorBytes: wanted a contiguous CPU tensor, got ", host_contiguous.Describe());
   return std::string_view(static_cast<const char*>(host_contiguous.raw_data()),

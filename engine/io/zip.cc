@@ -43,7 +43,7 @@ class Reader {
     // Every entry takes at least 46 bytes: a garbage count cannot make us reserve much.
     if (entries > cd_size / kCentralSize) {
       return Error(StrCat("corrupt zip archive: ", entries, " entries cannot fit a central directory of ",
-                                cd_size, " bytes"));
+                          cd_size, " bytes"));
     }
     std::vector<ZipMember> members;
     members.reserve(entries);
@@ -118,7 +118,8 @@ class Reader {
     }
     m->name.assign(bytes_.substr(p + kCentralSize, name_len));
     const std::string member = StrCat("member '", m->name, "': ");
-    if (absl::Status s = ReadZip64Extra(p + kCentralSize + name_len, extra_len, &usize, &csize, &offset, member);
+    if (absl::Status s =
+            ReadZip64Extra(p + kCentralSize + name_len, extra_len, &usize, &csize, &offset, member);
         !s.ok()) {
       return s;
     }
@@ -128,10 +129,15 @@ class Reader {
     if (!InBounds(offset, kLocalSize, bytes_.size()) || U32(offset) != kLocalSig) {
       return Error(StrCat(member, "truncated or corrupt zip archive: bad local header"));
     }
-    const uint64_t data_start = offset + kLocalSize + U16(offset + 26) + U16(offset + 28);
+    const uint16_t local_name_len = U16(offset + 26);
+    if (!InBounds(offset + kLocalSize, local_name_len, bytes_.size()) ||
+        bytes_.substr(offset + kLocalSize, local_name_len) != m->name) {
+      return Error(StrCat(member, "corrupt zip archive: local header names a different file"));
+    }
+    const uint64_t data_start = offset + kLocalSize + local_name_len + U16(offset + 28);
     if (!InBounds(data_start, csize, bytes_.size())) {
       return Error(StrCat(member, "truncated zip archive: ", csize, " bytes of data at offset ", data_start,
-                                ", file has ", bytes_.size()));
+                          ", file has ", bytes_.size()));
     }
     const std::string_view raw = bytes_.substr(data_start, csize);
     if (method == 0) {
@@ -170,8 +176,8 @@ class Reader {
 
   absl::Status Inflate(std::string_view in, uint64_t usize, const std::string& member, std::string* out) {
     if (usize > in.size() * kMaxDeflateRatio + 1024) {
-      return Error(StrCat(member, "corrupt zip archive: ", in.size(), " deflated bytes cannot expand to ",
-                                usize));
+      return Error(
+          StrCat(member, "corrupt zip archive: ", in.size(), " deflated bytes cannot expand to ", usize));
     }
     out->assign(usize, '\0');
     z_stream zs{};
@@ -207,7 +213,8 @@ class Reader {
       return Error(StrCat(member, "deflated data expands beyond the recorded ", usize, " bytes"));
     }
     if (rc == Z_BUF_ERROR) return Error(StrCat(member, "truncated deflate stream"));
-    return Error(StrCat(member, "corrupt deflate stream (zlib: ", zmsg.empty() ? std::to_string(rc) : zmsg, ")"));
+    return Error(
+        StrCat(member, "corrupt deflate stream (zlib: ", zmsg.empty() ? std::to_string(rc) : zmsg, ")"));
   }
 
   std::string_view bytes_;
@@ -228,10 +235,10 @@ void ZipWriter::AddStored(std::string_view name, std::string_view data) {
   Entry e{std::string(name), Crc32(data), data.size(), out_.size()};
   const bool zip64 = force_zip64_ || e.size >= kMax32;
   PutLE<uint32_t>(&out_, kLocalSig);
-  PutLE<uint16_t>(&out_, zip64 ? 45 : 20);                  // version needed
+  PutLE<uint16_t>(&out_, zip64 ? 45 : 20);                    // version needed
   PutLE<uint16_t>(&out_, NeedsUtf8Flag(name) ? 1 << 11 : 0);  // flags
-  PutLE<uint16_t>(&out_, 0);                                 // method: stored
-  PutLE<uint16_t>(&out_, 0);                                 // time 00:00:00
+  PutLE<uint16_t>(&out_, 0);                                  // method: stored
+  PutLE<uint16_t>(&out_, 0);                                  // time 00:00:00
   PutLE<uint16_t>(&out_, kDosDate19800101);
   PutLE<uint32_t>(&out_, e.crc);
   PutLE<uint32_t>(&out_, zip64 ? kMax32 : static_cast<uint32_t>(e.size));
@@ -268,10 +275,10 @@ std::string ZipWriter::Finish() && {
     PutLE<uint32_t>(&out_, big_size ? kMax32 : static_cast<uint32_t>(e.size));
     PutLE<uint16_t>(&out_, static_cast<uint16_t>(e.name.size()));
     PutLE<uint16_t>(&out_, extra ? extra + 4 : 0);
-    PutLE<uint16_t>(&out_, 0);                 // comment length
-    PutLE<uint16_t>(&out_, 0);                 // disk
-    PutLE<uint16_t>(&out_, 0);                 // internal attributes
-    PutLE<uint32_t>(&out_, 0100644u << 16);    // external: regular file, rw-r--r--
+    PutLE<uint16_t>(&out_, 0);               // comment length
+    PutLE<uint16_t>(&out_, 0);               // disk
+    PutLE<uint16_t>(&out_, 0);               // internal attributes
+    PutLE<uint32_t>(&out_, 0100644u << 16);  // external: regular file, rw-r--r--
     PutLE<uint32_t>(&out_, big_offset ? kMax32 : static_cast<uint32_t>(e.offset));
     out_.append(e.name);
     if (extra) {
