@@ -1,0 +1,94 @@
+#include "engine/optim/sgd.h"
+
+#include <cmath>
+
+#include "engine/parallel.h"
+
+namespace nb360 {
+namespace optim {
+
+SGD::SGD(const std::vector<Tensor>& params, const SGDOptions& options)
+    : SGD(std::vector<ParamGroupSpec>{ParamGroupSpec{params, std::nullopt, std::nullopt}}, options) {}
+
+SGD::SGD(const std::vector<ParamGroupSpec>& groups, const SGDOptions& options)
+    : Optimizer("SGD", options.lr, options.weight_decay), options_(options) {
+  Validate();
+  Init(groups);
+}
+
+void SGD::Validate() const {
+  NB_CHECK(options_.momentum >= 0.0, "SGD: invalid momentum ", options_.momentum);
+  NB_CHECK(!options_.nesterov || (options_.momentum > 0.0 && options_.dampening == 0.0),
+           "SGD: nesterov momentum requires a momentum and zero dampening");
+}
+
+namespace {
+
+// One fused pass over a parameter; the products and sums are ordered and fused (std::fma) as
+// torch's CPU kernels do (add with alpha is an FMA; mul is rounded on its own).
+template <class T>
+void SgdKernel(T* p, const T* g, T* buf, bool first, int64_t n, double lr, double weight_decay, double momentum,
+               double dampening, bool nesterov, bool maximize) {
+  const T wd = static_cast<T>(weight_decay);
+  const T mom = static_cast<T>(momentum);
+  const T keep = static_cast<T>(1.0 - dampening);
+  const T neg_lr = static_cast<T>(-lr);
+  const bool has_wd = weight_decay != 0.0;
+  ParallelFor(0, n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      T d = maximize ? -g[i] : g[i];
+      if (has_wd) d = std::fma(p[i], wd, d);
+      if (buf != nullptr) {
+        const T b = first ? d : std::fma(d, keep, buf[i] * mom);
+        buf[i] = b;
+        d = nesterov ? std::fma(b, mom, d) : b;
+      }
+      p[i] = std::fma(d, neg_lr, p[i]);
+    }
+  });
+}
+
+}  // namespace
+
+void SGD::Update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
+  Tensor* buf = nullptr;
+  bool first = false;
+  if (options_.momentum != 0.0) {
+    buf = &state.Get("momentum_buffer");
+    if (!buf->defined()) {
+      *buf = Tensor::Empty(param.shape(), param.dtype());
+      first = true;
+    }
+  }
+  DispatchFloating(param.dtype(), "SGD", [&](auto tag) {
+    using T = decltype(tag);
+    SgdKernel<T>(param.data<T>(), grad.data<T>(), buf != nullptr ? buf->data<T>() : nullptr, first,
+                 param.numel(), group.lr, group.weight_decay, options_.momentum, options_.dampening,
+                 options_.nesterov, options_.maximize);
+  });
+}
+
+std::vector<std::pair<std::string, double>> SGD::Hyperparameters() const {
+  return {{"momentum", options_.momentum},
+          {"dampening", options_.dampening},
+          {"nesterov", options_.nesterov ? 1.0 : 0.0},
+          {"maximize", options_.maximize ? 1.0 : 0.0}};
+}
+
+bool SGD::SetHyperparameter(const std::string& name, double value) {
+  if (name == "momentum") {
+    options_.momentum = value;
+  } else if (name == "dampening") {
+    options_.dampening = value;
+  } else if (name == "nesterov") {
+    options_.nesterov = value != 0.0;
+  } else if (name == "maximize") {
+    options_.maximize = value != 0.0;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace optim
+}  // namespace nb360
