@@ -98,6 +98,7 @@ const std::shared_ptr<Storage>& Tensor::storage() const { return Impl(impl_, "st
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = Impl(impl_, "is_contiguous()");
+  if (NumElements(t.shape) == 0) return true;  // nothing to lay out
   int64_t expected = 1;
   for (int64_t d = static_cast<int64_t>(t.shape.size()) - 1; d >= 0; --d) {
     if (t.shape[d] == 1) continue;
