@@ -15,7 +15,10 @@
 // where <i> is the parameter's position over all groups in order (torch's numbering).
 //
 // Example:
-//   optim::SGD opt(model.Parameters(), {.lr = 0.1, .momentum = 0.9});
+//   optim::SGDOptions o;
+//   o.lr = 0.1;
+//   o.momentum = 0.9;
+//   optim::SGD opt(model.Parameters(), o);
 //   loss.Backward(); opt.Step(); opt.ZeroGrad();
 #ifndef NB360_ENGINE_OPTIM_OPTIMIZER_H_
 #define NB360_ENGINE_OPTIM_OPTIMIZER_H_
