@@ -52,54 +52,138 @@ void WriteAt(const Tensor& t, int64_t i, double v) {
 
 // ------------------------------------------------------------------------------------ batch norm
 
-// Two per-channel sums over the n * c planes of an (N, C, S) layout: row(plane, channel, &acc1, &acc2)
-// adds one plane's contributions to its chunk's accumulators; s1, s2 (C) get the totals.
-template <class Row>
-void ChannelSums(int64_t n, int64_t c, int64_t s, const Row& row, std::vector<double>* s1,
-                 std::vector<double>* s2) {
-  const int64_t planes = n * c;
-  const int64_t chunks = NumChunks(planes, std::max<int64_t>(1, kGrainElements / std::max<int64_t>(s, 1)));
-  std::vector<double> part(static_cast<size_t>(chunks * c * 2), 0.0);
-  ForChunks(planes, chunks, [&](int64_t k, int64_t lo, int64_t hi) {
-    double* acc = part.data() + k * c * 2;
-    for (int64_t p = lo; p < hi; ++p) {
-      const int64_t ch = p % c;
-      row(p, ch, &acc[2 * ch], &acc[2 * ch + 1]);
+// Channels are processed in groups [c0, c0 + size): a group's values for all n (its rows
+// x[n, c0:c0 + size, :], each contiguous) are read once from memory for the sums and again, from
+// cache, for the output. Groups are distributed over the threads; each channel belongs to one
+// group, so per-channel results do not depend on the thread count.
+struct ChannelGroups {
+  int64_t size;
+  int64_t count;
+};
+
+// Bytes of one group's values that should stay in a core's cache between the two passes.
+constexpr int64_t kGroupBytes = 512 * 1024;
+
+ChannelGroups MakeGroups(int64_t n, int64_t c, int64_t s, int64_t bytes_per_value) {
+  const int64_t threads = omp_in_parallel() ? 1 : NumThreads();
+  int64_t g = std::max<int64_t>(1, 512 / std::max<int64_t>(s, 1));  // rows of >= 512 values
+  while (g > 1 && n * g * s * bytes_per_value > kGroupBytes) g = (g + 1) / 2;
+  while (g > 1 && (c + g - 1) / g < 4 * threads) g = (g + 1) / 2;  // work for every thread
+  g = std::max<int64_t>(1, std::min(g, c));
+  return {g, (c + g - 1) / g};
+}
+
+// Calls fn(c0, cg) for every channel group (c0 first channel, cg channels), in parallel.
+template <class Fn>
+void ForEachGroup(int64_t n, int64_t c, int64_t s, int64_t bytes_per_value, const Fn& fn) {
+  const ChannelGroups groups = MakeGroups(n, c, s, bytes_per_value);
+  const int64_t group_values = std::max<int64_t>(1, n * groups.size * s);
+  ParallelFor(0, groups.count, std::max<int64_t>(1, kGrainElements / group_values), [&](int64_t lo, int64_t hi) {
+    for (int64_t gi = lo; gi < hi; ++gi) {
+      const int64_t c0 = gi * groups.size;
+      fn(c0, std::min(groups.size, c - c0));
     }
   });
-  s1->assign(c, 0.0);
-  s2->assign(c, 0.0);
-  for (int64_t k = 0; k < chunks; ++k) {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      (*s1)[ch] += part[(k * c + ch) * 2];
-      (*s2)[ch] += part[(k * c + ch) * 2 + 1];
+}
+
+// Per channel j of a group: s1[j] += sum(x - pivot[j]), s2[j] += sum((x - pivot[j])^2) over the
+// group's rows of x (N, C, S).
+template <class T>
+void GroupMoments(const T* xp, int64_t n, int64_t c, int64_t s, int64_t c0, int64_t cg, const double* pivot,
+                  double* s1, double* s2) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T* row = xp + (i * c + c0) * s;
+    if (s == 1) {
+#pragma omp simd
+      for (int64_t j = 0; j < cg; ++j) {
+        const double d = static_cast<double>(row[j]) - pivot[j];
+        s1[j] += d;
+        s2[j] += d * d;
+      }
+      continue;
+    }
+    for (int64_t j = 0; j < cg; ++j) {
+      const T* r = row + j * s;
+      const double pv = pivot[j];
+      double u = 0, v = 0;
+#pragma omp simd reduction(+ : u, v)
+      for (int64_t k = 0; k < s; ++k) {
+        const double d = static_cast<double>(r[k]) - pv;
+        u += d;
+        v += d * d;
+      }
+      s1[j] += u;
+      s2[j] += v;
     }
   }
 }
 
-// out[p] = a[ch] * in1[p] (+ b[ch] * in2[p]) + d[ch] over planes (in2 may be null).
+// Per channel j of a group: sg[j] += sum(gy), dot[j] += sum(gy * (x - mean[j])).
 template <class T>
-void ChannelAffine(int64_t n, int64_t c, int64_t s, const T* in1, const T* in2, const T* a, const T* b,
-                   const T* d, T* out) {
-  const int64_t planes = n * c;
-  ParallelFor(0, planes, std::max<int64_t>(1, kGrainElements / std::max<int64_t>(s, 1)),
-              [&](int64_t lo, int64_t hi) {
-                for (int64_t p = lo; p < hi; ++p) {
-                  const int64_t ch = p % c;
-                  const T av = a[ch], dv = d[ch];
-                  const T* i1 = in1 + p * s;
-                  T* o = out + p * s;
-                  if (in2 == nullptr) {
+void GroupGradSums(const T* xp, const T* gp, int64_t n, int64_t c, int64_t s, int64_t c0, int64_t cg,
+                   const T* mean, double* sg, double* dot) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t off = (i * c + c0) * s;
+    const T* xr = xp + off;
+    const T* gr = gp + off;
+    if (s == 1) {
 #pragma omp simd
-                    for (int64_t i = 0; i < s; ++i) o[i] = i1[i] * av + dv;
-                  } else {
-                    const T bv = b[ch];
-                    const T* i2 = in2 + p * s;
+      for (int64_t j = 0; j < cg; ++j) {
+        sg[j] += static_cast<double>(gr[j]);
+        dot[j] += static_cast<double>(gr[j] * (xr[j] - mean[j]));
+      }
+      continue;
+    }
+    for (int64_t j = 0; j < cg; ++j) {
+      const T* x = xr + j * s;
+      const T* g = gr + j * s;
+      const T m = mean[j];
+      double u = 0, v = 0;
+#pragma omp simd reduction(+ : u, v)
+      for (int64_t k = 0; k < s; ++k) {
+        u += static_cast<double>(g[k]);
+        v += static_cast<double>(g[k] * (x[k] - m));
+      }
+      sg[j] += u;
+      dot[j] += v;
+    }
+  }
+}
+
+// out = a[j] * in1 (+ b[j] * in2) + d[j] over the group's rows (in2 may be null).
+template <class T>
+void GroupAffine(const T* in1, const T* in2, int64_t n, int64_t c, int64_t s, int64_t c0, int64_t cg,
+                 const T* a, const T* b, const T* d, T* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t off = (i * c + c0) * s;
+    const T* r1 = in1 + off;
+    const T* r2 = in2 == nullptr ? nullptr : in2 + off;
+    T* o = out + off;
+    if (s == 1) {
+      if (r2 == nullptr) {
 #pragma omp simd
-                    for (int64_t i = 0; i < s; ++i) o[i] = i1[i] * av + i2[i] * bv + dv;
-                  }
-                }
-              });
+        for (int64_t j = 0; j < cg; ++j) o[j] = r1[j] * a[j] + d[j];
+      } else {
+#pragma omp simd
+        for (int64_t j = 0; j < cg; ++j) o[j] = r1[j] * a[j] + r2[j] * b[j] + d[j];
+      }
+      continue;
+    }
+    for (int64_t j = 0; j < cg; ++j) {
+      const T av = a[j], dv = d[j];
+      const T* x1 = r1 + j * s;
+      T* oj = o + j * s;
+      if (r2 == nullptr) {
+#pragma omp simd
+        for (int64_t k = 0; k < s; ++k) oj[k] = x1[k] * av + dv;
+      } else {
+        const T bv = b[j];
+        const T* x2 = r2 + j * s;
+#pragma omp simd
+        for (int64_t k = 0; k < s; ++k) oj[k] = x1[k] * av + x2[k] * bv + dv;
+      }
+    }
+  }
 }
 
 template <class T>
@@ -108,55 +192,45 @@ void BatchNormForwardT(const BatchNormParams& p, const Tensor& x, const Tensor& 
                        const Tensor& invstd, const Tensor& y) {
   const int64_t n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
   const T* xp = x.data<T>();
-  std::vector<double> mu(c), istd(c);
-  if (p.use_batch_stats) {
-    std::vector<double> s1, s2;
-    ChannelSums(n, c, s,
-                [&](int64_t plane, int64_t ch, double* a1, double* a2) {
-                  const T* r = xp + plane * s;
-                  const double pivot = static_cast<double>(xp[ch * s]);
-                  double u = 0, v = 0;
-#pragma omp simd reduction(+ : u, v)
-                  for (int64_t i = 0; i < s; ++i) {
-                    const double dv = static_cast<double>(r[i]) - pivot;
-                    u += dv;
-                    v += dv * dv;
-                  }
-                  *a1 += u;
-                  *a2 += v;
-                },
-                &s1, &s2);
-    const double m = static_cast<double>(n * s);
-    for (int64_t ch = 0; ch < c; ++ch) {
-      const double shift = s1[ch] / m;
-      const double var = std::max(0.0, s2[ch] / m - shift * shift);
-      mu[ch] = static_cast<double>(xp[ch * s]) + shift;
-      istd[ch] = 1.0 / std::sqrt(var + p.eps);
-      if (running_mean.defined()) {
-        WriteAt(running_mean, ch, (1.0 - p.momentum) * ReadAt(running_mean, ch) + p.momentum * mu[ch]);
-        WriteAt(running_var, ch,
-                (1.0 - p.momentum) * ReadAt(running_var, ch) + p.momentum * var * m / (m - 1.0));
-      }
-    }
-  } else {
-    for (int64_t ch = 0; ch < c; ++ch) {
-      mu[ch] = ReadAt(running_mean, ch);
-      istd[ch] = 1.0 / std::sqrt(ReadAt(running_var, ch) + p.eps);
-    }
-  }
-  // y = x * scale + shift with scale = w * invstd, shift = b - mean * scale.
-  std::vector<T> scale(c), shift(c);
+  const T* wp = weight.defined() ? weight.data<T>() : nullptr;
+  const T* bp = bias.defined() ? bias.data<T>() : nullptr;
+  T* yp = y.data<T>();
   T* mp = mean.data<T>();
   T* ip = invstd.data<T>();
-  for (int64_t ch = 0; ch < c; ++ch) {
-    const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
-    const double b = bias.defined() ? static_cast<double>(bias.data<T>()[ch]) : 0.0;
-    mp[ch] = static_cast<T>(mu[ch]);
-    ip[ch] = static_cast<T>(istd[ch]);
-    scale[ch] = static_cast<T>(w * istd[ch]);
-    shift[ch] = static_cast<T>(b - mu[ch] * w * istd[ch]);
-  }
-  ChannelAffine<T>(n, c, s, xp, nullptr, scale.data(), nullptr, shift.data(), y.data<T>());
+  const double m = static_cast<double>(n * s);
+  ForEachGroup(n, c, s, sizeof(T), [&](int64_t c0, int64_t cg) {
+    std::vector<double> pivot(cg, 0.0), s1(cg, 0.0), s2(cg, 0.0);
+    std::vector<T> scale(cg), shift(cg);
+    if (p.use_batch_stats) {
+      for (int64_t j = 0; j < cg; ++j) pivot[j] = static_cast<double>(xp[(c0 + j) * s]);  // x[0, c, 0]
+      GroupMoments(xp, n, c, s, c0, cg, pivot.data(), s1.data(), s2.data());
+    }
+    for (int64_t j = 0; j < cg; ++j) {
+      const int64_t ch = c0 + j;
+      double mu, istd;
+      if (p.use_batch_stats) {
+        const double dm = s1[j] / m;
+        const double var = std::max(0.0, s2[j] / m - dm * dm);
+        mu = pivot[j] + dm;
+        istd = 1.0 / std::sqrt(var + p.eps);
+        if (running_mean.defined()) {
+          WriteAt(running_mean, ch, (1.0 - p.momentum) * ReadAt(running_mean, ch) + p.momentum * mu);
+          WriteAt(running_var, ch, (1.0 - p.momentum) * ReadAt(running_var, ch) + p.momentum * var * m / (m - 1.0));
+        }
+      } else {
+        mu = ReadAt(running_mean, ch);
+        istd = 1.0 / std::sqrt(ReadAt(running_var, ch) + p.eps);
+      }
+      // y = x * scale + shift with scale = w * invstd, shift = b - mean * scale.
+      const double w = wp == nullptr ? 1.0 : static_cast<double>(wp[ch]);
+      const double b = bp == nullptr ? 0.0 : static_cast<double>(bp[ch]);
+      mp[ch] = static_cast<T>(mu);
+      ip[ch] = static_cast<T>(istd);
+      scale[j] = static_cast<T>(w * istd);
+      shift[j] = static_cast<T>(b - mu * w * istd);
+    }
+    GroupAffine<T>(xp, nullptr, n, c, s, c0, cg, scale.data(), nullptr, shift.data(), yp);
+  });
 }
 
 template <class T>
@@ -166,53 +240,38 @@ void BatchNormBackwardT(const BatchNormParams& p, const Tensor& x, const Tensor&
   const int64_t n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
   const T* xp = x.data<T>();
   const T* gp = gy.data<T>();
+  const T* wp = weight.defined() ? weight.data<T>() : nullptr;
   const T* mp = mean.data<T>();
   const T* ip = invstd.data<T>();
-  const bool need_sums = gweight.defined() || gbias.defined() || (gx.defined() && p.use_batch_stats);
-  // Pass 1: sum(gy) and sum(gy * (x - mean)) per channel.
-  std::vector<double> sum_g(c, 0.0), dot(c, 0.0);
-  if (need_sums) {
-    ChannelSums(n, c, s,
-                [&](int64_t plane, int64_t ch, double* a1, double* a2) {
-                  const T* xr = xp + plane * s;
-                  const T* gr = gp + plane * s;
-                  const T m = mp[ch];
-                  double u = 0, v = 0;
-#pragma omp simd reduction(+ : u, v)
-                  for (int64_t i = 0; i < s; ++i) {
-                    u += static_cast<double>(gr[i]);
-                    v += static_cast<double>(gr[i] * (xr[i] - m));
-                  }
-                  *a1 += u;
-                  *a2 += v;
-                },
-                &sum_g, &dot);
-  }
-  for (int64_t ch = 0; ch < c; ++ch) {
-    if (gweight.defined()) gweight.data<T>()[ch] = static_cast<T>(dot[ch] * ip[ch]);
-    if (gbias.defined()) gbias.data<T>()[ch] = static_cast<T>(sum_g[ch]);
-  }
-  if (!gx.defined()) return;
-  // Pass 2: gx = k * gy + b * x + d, with k = w * invstd and, for batch statistics,
-  // b = -k * invstd^2 * dot / M, d = -k * sum_g / M - b * mean.
+  T* gxp = gx.defined() ? gx.data<T>() : nullptr;
+  T* gwp = gweight.defined() ? gweight.data<T>() : nullptr;
+  T* gbp = gbias.defined() ? gbias.data<T>() : nullptr;
+  const bool need_sums = gwp != nullptr || gbp != nullptr || (gxp != nullptr && p.use_batch_stats);
   const double m = static_cast<double>(n * s);
-  std::vector<T> kv(c), bv(c), dv(c);
-  for (int64_t ch = 0; ch < c; ++ch) {
-    const double w = weight.defined() ? static_cast<double>(weight.data<T>()[ch]) : 1.0;
-    const double is = static_cast<double>(ip[ch]);
-    const double k = w * is;
-    kv[ch] = static_cast<T>(k);
-    if (p.use_batch_stats) {
-      const double b = -k * is * is * dot[ch] / m;
-      bv[ch] = static_cast<T>(b);
-      dv[ch] = static_cast<T>(-k * sum_g[ch] / m - b * static_cast<double>(mp[ch]));
-    } else {
-      bv[ch] = T(0);
-      dv[ch] = T(0);
+  ForEachGroup(n, c, s, 2 * sizeof(T), [&](int64_t c0, int64_t cg) {
+    // Pass 1: sum(gy) and sum(gy * (x - mean)) per channel.
+    std::vector<double> sg(cg, 0.0), dot(cg, 0.0);
+    if (need_sums) GroupGradSums(xp, gp, n, c, s, c0, cg, mp + c0, sg.data(), dot.data());
+    for (int64_t j = 0; j < cg; ++j) {
+      if (gwp != nullptr) gwp[c0 + j] = static_cast<T>(dot[j] * static_cast<double>(ip[c0 + j]));
+      if (gbp != nullptr) gbp[c0 + j] = static_cast<T>(sg[j]);
     }
-  }
-  ChannelAffine<T>(n, c, s, gp, p.use_batch_stats ? xp : nullptr, kv.data(), bv.data(), dv.data(),
-                   gx.data<T>());
+    if (gxp == nullptr) return;
+    // Pass 2: gx = k * gy + b * x + d, with k = w * invstd and, for batch statistics,
+    // b = -k * invstd^2 * dot / M, d = -k * sum(gy) / M - b * mean (else b = d = 0).
+    std::vector<T> kv(cg), bv(cg), dv(cg);
+    for (int64_t j = 0; j < cg; ++j) {
+      const int64_t ch = c0 + j;
+      const double w = wp == nullptr ? 1.0 : static_cast<double>(wp[ch]);
+      const double is = static_cast<double>(ip[ch]);
+      const double k = w * is;
+      const double b = p.use_batch_stats ? -k * is * is * dot[j] / m : 0.0;
+      kv[j] = static_cast<T>(k);
+      bv[j] = static_cast<T>(b);
+      dv[j] = static_cast<T>(p.use_batch_stats ? -k * sg[j] / m - b * static_cast<double>(mp[ch]) : 0.0);
+    }
+    GroupAffine<T>(gp, p.use_batch_stats ? xp : nullptr, n, c, s, c0, cg, kv.data(), bv.data(), dv.data(), gxp);
+  });
 }
 
 void BatchNormForward(const BatchNormParams& p, const Tensor& x, const Tensor& weight, const Tensor& bias,
@@ -290,6 +349,9 @@ void LayerNormForwardT(const LayerNormParams& p, const Tensor& x, const Tensor& 
   });
 }
 
+// Rows accumulated in the element type before the per-column sums are added into double.
+constexpr int64_t kRowBlock = 16;
+
 template <class T>
 void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& weight, const Tensor& mean,
                         const Tensor& invstd, const Tensor& gy, const Tensor& gx, const Tensor& gweight,
@@ -308,6 +370,10 @@ void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& w
   ForChunks(rows, chunks, [&](int64_t k, int64_t lo, int64_t hi) {
     double* pw = param_grads ? part.data() + k * d * 2 : nullptr;
     double* pb = param_grads ? pw + d : nullptr;
+    std::vector<T> block_w(param_grads ? d : 0, T(0)), block_b(param_grads ? d : 0, T(0));
+    std::vector<T> gw_buf(wp != nullptr ? d : 0);
+    T* bw = block_w.data();
+    T* bb = block_b.data();
     for (int64_t r = lo; r < hi; ++r) {
       const T* xr = xp + r * d;
       const T* gr = gp + r * d;
@@ -315,28 +381,40 @@ void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& w
       if (param_grads) {
 #pragma omp simd
         for (int64_t i = 0; i < d; ++i) {
-          pw[i] += static_cast<double>(gr[i] * ((xr[i] - m) * is));
-          pb[i] += static_cast<double>(gr[i]);
+          bw[i] += gr[i] * ((xr[i] - m) * is);
+          bb[i] += gr[i];
+        }
+        if ((r - lo) % kRowBlock == kRowBlock - 1 || r == hi - 1) {
+#pragma omp simd
+          for (int64_t i = 0; i < d; ++i) {
+            pw[i] += static_cast<double>(bw[i]);
+            pb[i] += static_cast<double>(bb[i]);
+            bw[i] = T(0);
+            bb[i] = T(0);
+          }
         }
       }
       if (gxp == nullptr) continue;
       // g = gy * w; gx = invstd * (g - mean(g) - xhat * mean(g * xhat)).
+      const T* g = gr;
+      if (wp != nullptr) {
+        T* buf = gw_buf.data();
+#pragma omp simd
+        for (int64_t i = 0; i < d; ++i) buf[i] = gr[i] * wp[i];
+        g = buf;
+      }
       double sg = 0, sgx = 0;
 #pragma omp simd reduction(+ : sg, sgx)
       for (int64_t i = 0; i < d; ++i) {
-        const T g = wp == nullptr ? gr[i] : gr[i] * wp[i];
-        sg += static_cast<double>(g);
-        sgx += static_cast<double>(g * (xr[i] - m));
+        sg += static_cast<double>(g[i]);
+        sgx += static_cast<double>(g[i] * (xr[i] - m));
       }
       const double isd = static_cast<double>(is);
-      const T a = static_cast<T>(isd * sgx * isd * isd / static_cast<double>(d));  // coefficient of (x - m)
+      const T a = static_cast<T>(isd * isd * isd * sgx / static_cast<double>(d));  // coefficient of (x - m)
       const T c = static_cast<T>(isd * sg / static_cast<double>(d));
       T* o = gxp + r * d;
 #pragma omp simd
-      for (int64_t i = 0; i < d; ++i) {
-        const T g = wp == nullptr ? gr[i] : gr[i] * wp[i];
-        o[i] = g * is - (xr[i] - m) * a - c;
-      }
+      for (int64_t i = 0; i < d; ++i) o[i] = g[i] * is - (xr[i] - m) * a - c;
     }
   });
   if (!param_grads) return;

@@ -99,45 +99,54 @@ TEST(BatchNorm, EvalWithoutRunningStatsUsesBatchStats) {
   EXPECT_EQ(a, b);
 }
 
-// The float32 kernels on tensors large enough to be split over threads, against float64 loops,
-// with a large mean offset (the one-pass variance must not cancel).
+// max |a - b| / max(1, max |b|).
+double ScaledDiff(const Tensor& a, const Tensor& b) {
+  const std::vector<double> va = a.ToVector<double>(), vb = b.ToVector<double>();
+  double m = 0, s = 1;
+  for (size_t i = 0; i < va.size(); ++i) {
+    m = std::max(m, std::abs(va[i] - vb[i]));
+    s = std::max(s, std::abs(vb[i]));
+  }
+  return m / s;
+}
+
+// The float32 kernels on tensors large enough to be split over threads (channel groups of one and
+// of several channels, (N, C) rows), against float64, with a large mean offset (the one-pass
+// variance must not cancel).
 TEST(BatchNorm, LargeFloat32MatchesFloat64) {
-  const Tensor x = RandNormal({16, 6, 24, 40}, 5, 100.0, 0.5);
-  const Tensor x64 = x.To(DType::kFloat64);
-  const Tensor w = RandNormal({6}, 6, 1.0, 0.2), b = RandNormal({6}, 7);
-  Tensor xg = x.Detach(), wg = w.Detach(), bg = b.Detach();
-  xg.set_requires_grad(true);
-  wg.set_requires_grad(true);
-  bg.set_requires_grad(true);
-  Tensor x64g = x64.Detach(), w64 = w.To(DType::kFloat64).Detach(), b64 = b.To(DType::kFloat64).Detach();
-  x64g.set_requires_grad(true);
-  w64.set_requires_grad(true);
-  b64.set_requires_grad(true);
-  const Tensor r = RandNormal(x.shape(), 8);
-  const Tensor y = BatchNorm(xg, wg, bg, Tensor(), Tensor(), true);
-  const Tensor y64 = BatchNorm(x64g, w64, b64, Tensor(), Tensor(), true);
-  Sum(Mul(y, r)).Backward();
-  Sum(Mul(y64, r.To(DType::kFloat64))).Backward();
-  auto max_diff = [](const Tensor& a, const Tensor& b) {
-    const std::vector<double> va = a.ToVector<double>(), vb = b.ToVector<double>();
-    double m = 0, s = 0;
-    for (size_t i = 0; i < va.size(); ++i) {
-      m = std::max(m, std::abs(va[i] - vb[i]));
-      s = std::max(s, std::abs(vb[i]));
+  for (const Shape& shape : {Shape{16, 6, 24, 40}, Shape{300, 64}, Shape{64, 48, 7}}) {
+    SCOPED_TRACE(ShapeString(shape));
+    const int64_t c = shape[1];
+    const Tensor x = RandNormal(shape, 5, 100.0, 0.5);
+    const Tensor w = RandNormal({c}, 6, 1.0, 0.2), b = RandNormal({c}, 7);
+    const Tensor r = RandNormal(shape, 8);
+    std::vector<Tensor> grads[2], outs(2);
+    for (int k = 0; k < 2; ++k) {
+      const DType dt = k == 0 ? DType::kFloat32 : DType::kFloat64;
+      Tensor xg = x.To(dt).Detach(), wg = w.To(dt).Detach(), bg = b.To(dt).Detach();
+      for (Tensor* t : {&xg, &wg, &bg}) t->set_requires_grad(true);
+      outs[k] = BatchNorm(xg, wg, bg, Tensor(), Tensor(), true);
+      Sum(Mul(outs[k], r.To(dt))).Backward();
+      grads[k] = {xg.grad(), wg.grad(), bg.grad()};
     }
-    return m / std::max(1.0, s);
-  };
-  EXPECT_LT(max_diff(y, y64), 1e-4);
-  EXPECT_LT(max_diff(xg.grad(), x64g.grad()), 1e-3);
-  EXPECT_LT(max_diff(wg.grad(), w64.grad()), 1e-4);
-  EXPECT_LT(max_diff(bg.grad(), b64.grad()), 1e-4);
-  // The batch mean and variance really normalise: each channel of y (no affine) has mean 0, var 1.
-  const Tensor z = BatchNorm(x, Tensor(), Tensor(), Tensor(), Tensor(), true);
-  std::vector<double> mean, var;
-  ChannelMoments(z, &mean, &var);
-  for (int c = 0; c < 6; ++c) {
-    EXPECT_NEAR(mean[c], 0.0, 1e-3);
-    EXPECT_NEAR(var[c], 1.0, 2e-3);
+    EXPECT_LT(ScaledDiff(outs[0], outs[1]), 1e-4);
+    EXPECT_LT(ScaledDiff(grads[0][0], grads[1][0]), 1e-3);
+    EXPECT_LT(ScaledDiff(grads[0][1], grads[1][1]), 1e-4);
+    EXPECT_LT(ScaledDiff(grads[0][2], grads[1][2]), 1e-4);
+    // The batch statistics really normalise: without affine each channel has mean 0, variance 1.
+    const Tensor z = BatchNorm(x, Tensor(), Tensor(), Tensor(), Tensor(), true);
+    std::vector<double> mean, var;
+    ChannelMoments(z, &mean, &var);
+    const double m = static_cast<double>(x.numel() / c);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      EXPECT_NEAR(mean[ch], 0.0, 1e-3);
+      EXPECT_NEAR(var[ch] * (m - 1) / m, 1.0, 2e-3);
+    }
+    // Eval mode with the batch's statistics as running statistics gives the same output.
+    Tensor rm = Tensor::Zeros({c}), rv = Tensor::Ones({c});
+    BatchNorm(x, w, b, rm, rv, true, 1.0);  // momentum 1: running = batch (unbiased variance)
+    rv = Mul(rv, (m - 1) / m);               // back to the biased variance used for normalising
+    EXPECT_LT(ScaledDiff(BatchNorm(x, w, b, rm, rv, false), outs[1]), 1e-4);
   }
 }
 
