@@ -31,7 +31,7 @@ Tensor BatchedGrad(const Tensor& g, DType dtype, int64_t trailing_dims) {
 
 }  // namespace
 
-Tensor Rfft2(const Tensor& x) {
+Tensor Rfft2(const Tensor& x, FftAlgorithm algorithm) {
   NB_CHECK(x.defined(), "Rfft2: undefined input");
   NB_CHECK(IsFloating(x.dtype()), "Rfft2: needs a floating tensor, got ", x.Describe());
   NB_CHECK(x.dim() >= 2 && x.size(-1) > 0 && x.size(-2) > 0,
@@ -42,22 +42,26 @@ Tensor Rfft2(const Tensor& x) {
   Tensor out = Tensor::Empty(out_shape, x.dtype(), x.device());
   const Fft2Kernels& k = GetKernels<Fft2Kernels>(OpKind::kFft2, x);
   const Shape b_shape{xb.size(0), h, wc, 2};
-  if (xb.size(0) > 0) k.rfft2_forward(xb, MakeView(out, b_shape, ContiguousStrides(b_shape), 0));
+  if (xb.size(0) > 0) {
+    k.rfft2_forward(algorithm, xb, MakeView(out, b_shape, ContiguousStrides(b_shape), 0));
+  }
   if (NeedsGrad({&x})) {
     const Shape x_shape = x.shape();
     const DType dt = x.dtype();
-    RecordOp("rfft2", {x}, out, [x_shape, dt, &k](const Tensor& g) {
+    RecordOp("rfft2", {x}, out, [x_shape, dt, algorithm, &k](const Tensor& g) {
       const Tensor gb = BatchedGrad(g, dt, 3);
       Tensor gx = Tensor::Empty(x_shape, gb.dtype(), gb.device());
       const Shape b_shape{gb.size(0), gb.size(1), x_shape.back()};
-      if (gb.size(0) > 0) k.rfft2_backward(gb, MakeView(gx, b_shape, ContiguousStrides(b_shape), 0));
+      if (gb.size(0) > 0) {
+        k.rfft2_backward(algorithm, gb, MakeView(gx, b_shape, ContiguousStrides(b_shape), 0));
+      }
       return Grads{gx};
     });
   }
   return out;
 }
 
-Tensor Irfft2(const Tensor& X, int64_t h, int64_t w) {
+Tensor Irfft2(const Tensor& X, int64_t h, int64_t w, FftAlgorithm algorithm) {
   NB_CHECK(X.defined(), "Irfft2: undefined input");
   NB_CHECK(IsFloating(X.dtype()), "Irfft2: needs a floating tensor, got ", X.Describe());
   NB_CHECK(X.dim() >= 3 && X.size(-1) == 2 && X.size(-2) > 0 && X.size(-3) > 0,
@@ -68,16 +72,20 @@ Tensor Irfft2(const Tensor& X, int64_t h, int64_t w) {
   const int64_t batch = Xb.size(0);
   Tensor out = Tensor::Empty(WithTail(X, 3, {h, w}), X.dtype(), X.device());
   const Fft2Kernels& k = GetKernels<Fft2Kernels>(OpKind::kFft2, X);
-  if (batch > 0) k.irfft2_forward(Xb, MakeView(out, {batch, h, w}, ContiguousStrides({batch, h, w}), 0));
+  if (batch > 0) {
+    k.irfft2_forward(algorithm, Xb, MakeView(out, {batch, h, w}, ContiguousStrides({batch, h, w}), 0));
+  }
   if (NeedsGrad({&X})) {
     const Shape X_shape = X.shape();
     const DType dt = X.dtype();
-    RecordOp("irfft2", {X}, out, [X_shape, dt, &k](const Tensor& g) {
+    RecordOp("irfft2", {X}, out, [X_shape, dt, algorithm, &k](const Tensor& g) {
       const Tensor gb = BatchedGrad(g, dt, 2);
       Tensor gX = Tensor::Empty(X_shape, gb.dtype(), gb.device());
       const int64_t n = static_cast<int64_t>(X_shape.size());
       const Shape b_shape{gb.size(0), X_shape[n - 3], X_shape[n - 2], 2};
-      if (gb.size(0) > 0) k.irfft2_backward(gb, MakeView(gX, b_shape, ContiguousStrides(b_shape), 0));
+      if (gb.size(0) > 0) {
+        k.irfft2_backward(algorithm, gb, MakeView(gX, b_shape, ContiguousStrides(b_shape), 0));
+      }
       return Grads{gX};
     });
   }
@@ -85,7 +93,7 @@ Tensor Irfft2(const Tensor& X, int64_t h, int64_t w) {
 }
 
 Tensor SpectralConv2d(const Tensor& x, const Tensor& w1, const Tensor& w2, int64_t modes1,
-                      int64_t modes2) {
+                      int64_t modes2, FftAlgorithm algorithm) {
   NB_CHECK(x.defined() && w1.defined() && w2.defined(), "SpectralConv2d: undefined input");
   NB_CHECK(IsFloating(x.dtype()) && x.dtype() == w1.dtype() && x.dtype() == w2.dtype(),
            "SpectralConv2d: x, w1, w2 must share one floating dtype, got ", x.Describe(), ", ",
@@ -104,12 +112,12 @@ Tensor SpectralConv2d(const Tensor& x, const Tensor& w1, const Tensor& w2, int64
   NB_CHECK(w2.shape() == w1.shape(), "SpectralConv2d: w2 ", w2.Describe(), " must match w1 ",
            w1.Describe());
   const int64_t co = w1.size(1);
-  const SpectralConvParams p{modes1, modes2};
+  const SpectralConvParams p{modes1, modes2, algorithm};
   const Tensor xc = x.Detach().Contiguous();
   const Tensor w1c = w1.Detach().Contiguous();
   const Tensor w2c = w2.Detach().Contiguous();
   Tensor y = Tensor::Empty({n, co, h, w}, x.dtype(), x.device());
-  Tensor x_modes = Tensor::Empty({2 * modes1 * modes2, 2, n, ci}, x.dtype(), x.device());
+  Tensor x_modes = Tensor::Empty({2 * modes1 * modes2, n, ci, 2}, x.dtype(), x.device());
   const SpectralConv2dKernels& k = GetKernels<SpectralConv2dKernels>(OpKind::kSpectralConv2d, x);
   k.forward(p, xc, w1c, w2c, y, x_modes);
   if (NeedsGrad({&x, &w1, &w2})) {

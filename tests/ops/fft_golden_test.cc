@@ -1,9 +1,11 @@
 // Golden parity of the fft family against PyTorch 1.13 (tests/ops/golden/make_fft_golden.py):
 // torch.fft.rfft2, torch.fft.irfft2(s=...) and the FNO SpectralConv2d module (complex weights,
-// einsum mixing), forward and the gradients of sum(y * r), in float64 and float32.
+// einsum mixing), forward and the gradients of sum(y * r), in float64 and float32, with each
+// transform algorithm.
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -35,59 +37,72 @@ double ScaledErr(const Tensor& a, const Tensor& b) {
 
 double Tolerance(DType dt) { return dt == DType::kFloat64 ? 1e-11 : 2e-5; }
 
-class FftGolden : public ::testing::TestWithParam<DType> {};
+// Parameters: dtype and transform algorithm.
+class FftGolden : public ::testing::TestWithParam<std::tuple<DType, FftAlgorithm>> {
+ protected:
+  DType dt() const { return std::get<0>(GetParam()); }
+  FftAlgorithm algo() const { return std::get<1>(GetParam()); }
+};
 
 TEST_P(FftGolden, Rfft2) {
   for (const std::string c : {"rfft2_8x8", "rfft2_6x5_batched"}) {
-    Tensor x = Load(c + "_x").To(GetParam());
+    Tensor x = Load(c + "_x").To(dt());
     x.set_requires_grad(true);
-    const Tensor y = Rfft2(x);
-    Sum(Mul(y, Load(c + "_r").To(GetParam()))).Backward();
-    EXPECT_LE(ScaledErr(y, Load(c + "_y")), Tolerance(GetParam())) << c;
-    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(GetParam())) << c;
+    const Tensor y = Rfft2(x, algo());
+    Sum(Mul(y, Load(c + "_r").To(dt()))).Backward();
+    EXPECT_LE(ScaledErr(y, Load(c + "_y")), Tolerance(dt())) << c;
+    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(dt())) << c;
   }
 }
 
 TEST_P(FftGolden, Irfft2) {
   for (const std::string c :
        {"irfft2_8x8", "irfft2_7x9_batched", "irfft2_pad_to_7x8", "irfft2_crop_to_4x6"}) {
-    Tensor x = Load(c + "_x").To(GetParam());
+    Tensor x = Load(c + "_x").To(dt());
     x.set_requires_grad(true);
     const Tensor want = Load(c + "_y");
-    const Tensor y = Irfft2(x, want.size(-2), want.size(-1));
-    Sum(Mul(y, Load(c + "_r").To(GetParam()))).Backward();
-    EXPECT_LE(ScaledErr(y, want), Tolerance(GetParam())) << c;
-    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(GetParam())) << c;
+    const Tensor y = Irfft2(x, want.size(-2), want.size(-1), algo());
+    Sum(Mul(y, Load(c + "_r").To(dt()))).Backward();
+    EXPECT_LE(ScaledErr(y, want), Tolerance(dt())) << c;
+    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(dt())) << c;
   }
 }
 
+// The FNO layer's forward and the gradients of x and of both complex weights.
 TEST_P(FftGolden, SpectralConv2dMatchesTorchFnoLayer) {
   for (const std::string c : {"spectral_fno_20x20_m5", "spectral_odd_9x11_m3x4"}) {
-    Tensor x = Load(c + "_x").To(GetParam());
-    Tensor w1 = Load(c + "_w1").To(GetParam());
-    Tensor w2 = Load(c + "_w2").To(GetParam());
+    Tensor x = Load(c + "_x").To(dt());
+    Tensor w1 = Load(c + "_w1").To(dt());
+    Tensor w2 = Load(c + "_w2").To(dt());
     for (Tensor* t : {&x, &w1, &w2}) t->set_requires_grad(true);
-    const Tensor y = SpectralConv2d(x, w1, w2, w1.size(2), w1.size(3));
-    Sum(Mul(y, Load(c + "_r").To(GetParam()))).Backward();
-    EXPECT_LE(ScaledErr(y, Load(c + "_y")), Tolerance(GetParam())) << c;
-    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(GetParam())) << c;
-    EXPECT_LE(ScaledErr(w1.grad(), Load(c + "_gw1")), Tolerance(GetParam())) << c;
-    EXPECT_LE(ScaledErr(w2.grad(), Load(c + "_gw2")), Tolerance(GetParam())) << c;
+    const Tensor y = SpectralConv2d(x, w1, w2, w1.size(2), w1.size(3), algo());
+    Sum(Mul(y, Load(c + "_r").To(dt()))).Backward();
+    EXPECT_LE(ScaledErr(y, Load(c + "_y")), Tolerance(dt())) << c;
+    EXPECT_LE(ScaledErr(x.grad(), Load(c + "_gx")), Tolerance(dt())) << c;
+    EXPECT_LE(ScaledErr(w1.grad(), Load(c + "_gw1")), Tolerance(dt())) << c;
+    EXPECT_LE(ScaledErr(w2.grad(), Load(c + "_gw2")), Tolerance(dt())) << c;
   }
 }
 
 // irfft2(rfft2(x), H, W) == x for even and odd sizes.
-TEST(FftRoundTrip, Irfft2InvertsRfft2) {
+TEST_P(FftGolden, Irfft2InvertsRfft2) {
   for (const std::string c : {"spectral_fno_20x20_m5", "spectral_odd_9x11_m3x4"}) {
-    const Tensor x = Load(c + "_x");
-    EXPECT_LE(ScaledErr(Irfft2(Rfft2(x), x.size(2), x.size(3)), x), 1e-13) << c;
+    const Tensor x = Load(c + "_x").To(dt());
+    const Tensor back = Irfft2(Rfft2(x, algo()), x.size(2), x.size(3), algo());
+    EXPECT_LE(ScaledErr(back, x), dt() == DType::kFloat64 ? 1e-13 : 1e-5) << c;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, FftGolden, ::testing::Values(DType::kFloat64, DType::kFloat32),
-                         [](const ::testing::TestParamInfo<DType>& i) {
-                           return std::string(DTypeName(i.param));
-                         });
+std::string ParamName(const ::testing::TestParamInfo<std::tuple<DType, FftAlgorithm>>& i) {
+  static const char* algos[] = {"auto", "fft", "dft"};
+  return std::string(DTypeName(std::get<0>(i.param))) + "_" + algos[static_cast<int>(std::get<1>(i.param))];
+}
+
+INSTANTIATE_TEST_SUITE_P(All, FftGolden,
+                         ::testing::Combine(::testing::Values(DType::kFloat64, DType::kFloat32),
+                                            ::testing::Values(FftAlgorithm::kAuto, FftAlgorithm::kFft,
+                                                              FftAlgorithm::kDft)),
+                         ParamName);
 
 }  // namespace
 }  // namespace nb360

@@ -114,36 +114,38 @@ Tensor RefSpectralConv(const Tensor& x, const Tensor& w1, const Tensor& w2, int6
   return RefIrfft2(Y, h, w);
 }
 
-OpCase Rfft2Case(const std::string& name, const Shape& shape) {
+std::string Suffix(FftAlgorithm algo) { return algo == FftAlgorithm::kFft ? "_fft" : "_dft"; }
+
+OpCase Rfft2Case(const std::string& name, const Shape& shape, FftAlgorithm algo) {
   OpCase c;
-  c.name = "fft/rfft2_" + name;
+  c.name = "fft/rfft2_" + name + Suffix(algo);
   c.kind = OpKind::kFft2;
   c.make_inputs = [shape](Generator& g) { return Inputs{RandN(g, shape)}; };
-  c.op = [](const Inputs& in) { return Rfft2(in[0]); };
+  c.op = [algo](const Inputs& in) { return Rfft2(in[0], algo); };
   c.reference = [](const Inputs& in) { return RefRfft2(in[0]); };
   return c;
 }
 
-OpCase Irfft2Case(const std::string& name, const Shape& shape, int64_t h, int64_t w) {
+OpCase Irfft2Case(const std::string& name, const Shape& shape, int64_t h, int64_t w, FftAlgorithm algo) {
   OpCase c;
-  c.name = "fft/irfft2_" + name;
+  c.name = "fft/irfft2_" + name + Suffix(algo);
   c.kind = OpKind::kFft2;
   c.make_inputs = [shape](Generator& g) { return Inputs{RandN(g, shape)}; };
-  c.op = [h, w](const Inputs& in) { return Irfft2(in[0], h, w); };
+  c.op = [h, w, algo](const Inputs& in) { return Irfft2(in[0], h, w, algo); };
   c.reference = [h, w](const Inputs& in) { return RefIrfft2(in[0], h, w); };
   return c;
 }
 
 OpCase SpectralCase(const std::string& name, int64_t n, int64_t ci, int64_t co, int64_t h, int64_t w,
-                    int64_t m1, int64_t m2) {
+                    int64_t m1, int64_t m2, FftAlgorithm algo) {
   OpCase c;
-  c.name = "fft/spectral_conv2d_" + name;
+  c.name = "fft/spectral_conv2d_" + name + Suffix(algo);
   c.kind = OpKind::kSpectralConv2d;
   c.make_inputs = [=](Generator& g) {
     return Inputs{RandN(g, {n, ci, h, w}), RandN(g, {ci, co, m1, m2, 2}, 0.5),
                   RandN(g, {ci, co, m1, m2, 2}, 0.5)};
   };
-  c.op = [m1, m2](const Inputs& in) { return SpectralConv2d(in[0], in[1], in[2], m1, m2); };
+  c.op = [m1, m2, algo](const Inputs& in) { return SpectralConv2d(in[0], in[1], in[2], m1, m2, algo); };
   c.reference = [m1, m2](const Inputs& in) { return RefSpectralConv(in[0], in[1], in[2], m1, m2); };
   c.max_fd_elements = 24;
   return c;
@@ -151,20 +153,23 @@ OpCase SpectralCase(const std::string& name, int64_t n, int64_t ci, int64_t co, 
 
 }  // namespace
 
+// Every case runs with both transforms (FFTW and truncated DFT).
 void AddFftCases(std::vector<OpCase>* cases) {
-  cases->push_back(Rfft2Case("8x8", {8, 8}));
-  cases->push_back(Rfft2Case("6x5", {6, 5}));
-  cases->push_back(Rfft2Case("7x9_batched", {2, 3, 7, 9}));
-  cases->push_back(Rfft2Case("5x1_batched", {2, 5, 1}));
-  cases->push_back(Rfft2Case("1x6_batched", {3, 1, 6}));
-  cases->push_back(Irfft2Case("8x8", {8, 5, 2}, 8, 8));
-  cases->push_back(Irfft2Case("6x5", {6, 3, 2}, 6, 5));
-  cases->push_back(Irfft2Case("7x9_batched", {2, 3, 7, 5, 2}, 7, 9));
-  cases->push_back(Irfft2Case("zero_pad_to_7x8", {2, 5, 4, 2}, 7, 8));
-  cases->push_back(Irfft2Case("crop_to_4x6", {6, 6, 2}, 4, 6));
-  cases->push_back(SpectralCase("12x10_m3x2", 2, 3, 2, 12, 10, 3, 2));
-  cases->push_back(SpectralCase("nyquist_8x6_m4x4", 2, 2, 3, 8, 6, 4, 4));
-  cases->push_back(SpectralCase("odd_7x9_m3x5", 1, 2, 3, 7, 9, 3, 5));
+  for (FftAlgorithm a : {FftAlgorithm::kFft, FftAlgorithm::kDft}) {
+    cases->push_back(Rfft2Case("8x8", {8, 8}, a));
+    cases->push_back(Rfft2Case("6x5", {6, 5}, a));
+    cases->push_back(Rfft2Case("7x9_batched", {2, 3, 7, 9}, a));
+    cases->push_back(Rfft2Case("5x1_batched", {2, 5, 1}, a));
+    cases->push_back(Rfft2Case("1x6_batched", {3, 1, 6}, a));
+    cases->push_back(Irfft2Case("8x8", {8, 5, 2}, 8, 8, a));
+    cases->push_back(Irfft2Case("6x5", {6, 3, 2}, 6, 5, a));
+    cases->push_back(Irfft2Case("7x9_batched", {2, 3, 7, 5, 2}, 7, 9, a));
+    cases->push_back(Irfft2Case("zero_pad_to_7x8", {2, 5, 4, 2}, 7, 8, a));
+    cases->push_back(Irfft2Case("crop_to_4x6", {6, 6, 2}, 4, 6, a));
+    cases->push_back(SpectralCase("12x10_m3x2", 2, 3, 2, 12, 10, 3, 2, a));
+    cases->push_back(SpectralCase("nyquist_8x6_m4x4", 2, 2, 3, 8, 6, 4, 4, a));  // row 4, column 3
+    cases->push_back(SpectralCase("odd_7x9_m3x5", 1, 2, 3, 7, 9, 3, 5, a));
+  }
 }
 
 }  // namespace testing
