@@ -19,9 +19,9 @@ Tensor AdditiveMask(const Tensor& mask, DType dt) {
   return Where(mask, zero, minus_inf);
 }
 
-// The (start, E) rows of a (3E, ...) packed projection parameter, or undefined.
-Tensor Rows(const Tensor& packed, int64_t start, int64_t e) {
-  return packed.defined() ? packed.Narrow(0, start, e) : Tensor();
+// Rows [start, start + n) of a (3E, ...) packed projection parameter, or undefined.
+Tensor Rows(const Tensor& packed, int64_t start, int64_t n) {
+  return packed.defined() ? packed.Narrow(0, start, n) : Tensor();
 }
 
 // (B, L, E) -> (B, H, L, E / H).
@@ -92,6 +92,12 @@ Tensor MultiHeadAttention(const Tensor& query, const Tensor& key, const Tensor& 
     q = qkv.Narrow(2, 0, e);
     k = qkv.Narrow(2, e, e);
     v = qkv.Narrow(2, 2 * e, e);
+  } else if (key.SameImpl(value)) {
+    // Cross-attention on one memory: one (B, Lk, 2E) projection for keys and values.
+    q = Linear(query, Rows(in_proj_weight, 0, e), Rows(in_proj_bias, 0, e));
+    const Tensor kv = Linear(key, Rows(in_proj_weight, e, 2 * e), Rows(in_proj_bias, e, 2 * e));
+    k = kv.Narrow(2, 0, e);
+    v = kv.Narrow(2, e, e);
   } else {
     q = Linear(query, Rows(in_proj_weight, 0, e), Rows(in_proj_bias, 0, e));
     k = Linear(key, Rows(in_proj_weight, e, e), Rows(in_proj_bias, e, e));

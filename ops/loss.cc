@@ -29,7 +29,8 @@ bool HasNaN(const Tensor& t) {
   return DispatchFloating(c.dtype(), "HasNaN", [&](auto tag) {
     using T = decltype(tag);
     const T* p = c.data<T>();
-    for (int64_t i = 0; i < c.numel(); ++i) {
+    const int64_t n = c.numel();
+    for (int64_t i = 0; i < n; ++i) {
       if (std::isnan(p[i])) return true;
     }
     return false;

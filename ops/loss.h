@@ -2,13 +2,13 @@
 //
 // Every loss is a composition of existing differentiable ops (log-softmax, gather, elementwise,
 // reduce, matmul), so there are no kernels and no hand-written gradients here. Semantics follow
-// torch.nn.functional exactly for the arguments listed. Class labels, ignore_index and class weights
-// are constants (read on the host); gradients flow to the logits / predictions and, where PyTorch
-// allows it, to floating targets.
+// torch.nn.functional exactly for the arguments listed. Class labels and CrossEntropy's class
+// weights are constants read on the host (targets must be CPU tensors); gradients flow to the
+// logits / predictions and to floating targets and BCE weights.
 //
 // Left out: probability ("soft") targets for CrossEntropy, the size_average/reduce legacy flags,
-// broadcasting of pred/target in MseLoss/L1Loss (shapes must match), and gradients for class
-// weights, ignore_index or pos_weight-free weight tensors in CrossEntropy (constants, as in PyTorch).
+// broadcasting of pred/target in MseLoss/L1Loss/RelativeL2Loss (shapes must match), and gradients
+// for CrossEntropy's class weights (constants, as in PyTorch).
 #ifndef NB360_OPS_LOSS_H_
 #define NB360_OPS_LOSS_H_
 

@@ -181,7 +181,8 @@ void AddAttention(std::vector<OpCase>* cases, const AttnSpec& s) {
 struct MhaSpec {
   std::string variant;
   int64_t b, lq, lk, e, heads;
-  bool self = false;  // query = key = value (the fused projection path)
+  bool self = false;       // query = key = value (the fused projection path)
+  bool shared_kv = false;  // key = value (the fused key/value projection path)
   bool bias = true;
   MaskKind mask = MaskKind::kNone;
   Shape mask_shape;
@@ -191,14 +192,13 @@ void AddMultiHead(std::vector<OpCase>* cases, const MhaSpec& s) {
   OpCase c;
   c.name = "loss/multi_head_attention_" + s.variant;
   c.kind = OpKind::kSoftmax;
-  // Inputs: query, key, value, in_w, out_w[, in_b, out_b][, mask] (key/value absent for self-attention).
+  // Inputs: query, key, value, in_w, out_w[, in_b, out_b][, mask] (no key/value for self-attention, no
+  // value when it is the key).
   c.make_inputs = [s](Generator& g) {
     const double ws = 1.0 / std::sqrt(static_cast<double>(s.e));
     Inputs in{RandN(g, {s.b, s.lq, s.e})};
-    if (!s.self) {
-      in.push_back(RandN(g, {s.b, s.lk, s.e}));
-      in.push_back(RandN(g, {s.b, s.lk, s.e}));
-    }
+    if (!s.self) in.push_back(RandN(g, {s.b, s.lk, s.e}));
+    if (!s.self && !s.shared_kv) in.push_back(RandN(g, {s.b, s.lk, s.e}));
     in.push_back(RandN(g, {3 * s.e, s.e}, ws));
     in.push_back(RandN(g, {s.e, s.e}, ws));
     if (s.bias) {
@@ -216,7 +216,7 @@ void AddMultiHead(std::vector<OpCase>* cases, const MhaSpec& s) {
     size_t i = 0;
     a.q = in[i++];
     a.k = s.self ? a.q : in[i++];
-    a.v = s.self ? a.q : in[i++];
+    a.v = s.self ? a.q : (s.shared_kv ? a.k : in[i++]);
     a.in_w = in[i++];
     a.out_w = in[i++];
     if (s.bias) {
@@ -292,8 +292,9 @@ void AddLossCases(std::vector<OpCase>* cases) {
   const MhaSpec mha[] = {
       {"self", 2, 4, 4, 6, 2, true},
       {"cross_lq_ne_lk", 2, 3, 5, 8, 2},
-      {"cross_no_bias_float_mask", 2, 3, 4, 6, 3, false, false, MaskKind::kFloat, {3, 4}},
-      {"self_bool_mask", 1, 5, 5, 4, 2, true, true, MaskKind::kBool, {1, 2, 5, 5}},
+      {"cross_no_bias_float_mask", 2, 3, 4, 6, 3, false, false, false, MaskKind::kFloat, {3, 4}},
+      {"self_bool_mask", 1, 5, 5, 4, 2, true, false, true, MaskKind::kBool, {1, 2, 5, 5}},
+      {"shared_key_value", 2, 3, 5, 6, 2, false, true},
   };
   for (const MhaSpec& s : mha) AddMultiHead(cases, s);
 }
