@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/io/npy.h"
+#include "engine/rng.h"
 #include "ops/elementwise.h"
 #include "ops/fft.h"
 #include "ops/reduce.h"
@@ -90,6 +91,28 @@ TEST_P(FftGolden, Irfft2InvertsRfft2) {
     const Tensor x = Load(c + "_x").To(dt());
     const Tensor back = Irfft2(Rfft2(x, algo()), x.size(2), x.size(3), algo());
     EXPECT_LE(ScaledErr(back, x), dt() == DType::kFloat64 ? 1e-13 : 1e-5) << c;
+  }
+}
+
+// At the FNO grids (94 = 2 * 47 and 137, prime) both transforms agree in float32 with float64.
+TEST(FftAlgorithms, AgreeInFloat32AtFnoGrids) {
+  for (const int64_t g : {94, 137}) {
+    Generator gen(g);
+    Tensor x = Tensor::Empty({1, 2, g, g}, DType::kFloat64);
+    Tensor w1 = Tensor::Empty({2, 3, 12, 12, 2}, DType::kFloat64);
+    Tensor w2 = Tensor::Empty({2, 3, 12, 12, 2}, DType::kFloat64);
+    for (Tensor* t : {&x, &w1, &w2}) gen.Normal(*t);
+    const Tensor y64 = SpectralConv2d(x, w1, w2, 12, 12, FftAlgorithm::kFft);
+    const Tensor X64 = Rfft2(x, FftAlgorithm::kFft);
+    for (const FftAlgorithm a : {FftAlgorithm::kFft, FftAlgorithm::kDft}) {
+      const Tensor x32 = x.To(DType::kFloat32);
+      const Tensor y32 = SpectralConv2d(x32, w1.To(DType::kFloat32), w2.To(DType::kFloat32), 12, 12, a);
+      EXPECT_LE(ScaledErr(y32, y64), 1e-5) << g << " algorithm " << static_cast<int>(a);
+      EXPECT_LE(ScaledErr(Rfft2(x32, a), X64), 1e-5) << g << " algorithm " << static_cast<int>(a);
+      EXPECT_LE(ScaledErr(Irfft2(X64.To(DType::kFloat32), g, g, a), x), 1e-5) << g;
+    }
+    // The two float64 transforms agree to rounding.
+    EXPECT_LE(ScaledErr(SpectralConv2d(x, w1, w2, 12, 12, FftAlgorithm::kDft), y64), 1e-12) << g;
   }
 }
 
