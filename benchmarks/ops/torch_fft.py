@@ -1,0 +1,65 @@
+"""PyTorch side of benchmarks/ops/fft_benchmark.cc: the same cases, float32, 2 threads.
+
+Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines. For the best
+PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
+"""
+import timeit
+
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+B, C, G, M = 20, 32, 94, 12
+
+
+class SpectralConv2d(torch.nn.Module):
+    """The FNO Fourier layer (baselines.md 5.5)."""
+
+    def __init__(self, cin, cout, m1, m2):
+        super().__init__()
+        self.cout, self.m1, self.m2 = cout, m1, m2
+        scale = 1.0 / (cin * cout)
+        self.weights1 = torch.nn.Parameter(scale * torch.rand(cin, cout, m1, m2, dtype=torch.cfloat))
+        self.weights2 = torch.nn.Parameter(scale * torch.rand(cin, cout, m1, m2, dtype=torch.cfloat))
+
+    def forward(self, x):
+        b, h, w = x.shape[0], x.shape[-2], x.shape[-1]
+        m1, m2 = self.m1, self.m2
+        x_ft = torch.fft.rfft2(x)
+        out_ft = torch.zeros(b, self.cout, h, w // 2 + 1, dtype=torch.cfloat)
+        out_ft[:, :, :m1, :m2] = torch.einsum("bixy,ioxy->boxy", x_ft[:, :, :m1, :m2], self.weights1)
+        out_ft[:, :, -m1:, :m2] = torch.einsum("bixy,ioxy->boxy", x_ft[:, :, -m1:, :m2], self.weights2)
+        return torch.fft.irfft2(out_ft, s=(h, w))
+
+
+def best_ms(fn, number=10, repeat=7):
+    fn()
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e3
+
+
+x = torch.randn(B, C, G, G)
+X = torch.randn(B, C, G, G // 2 + 1, dtype=torch.cfloat)
+layer = SpectralConv2d(C, C, M, M)
+xg = torch.randn(B, C, G, G, requires_grad=True)
+g = torch.randn(B, C, G, G)
+
+
+def spectral_fb():
+    for p in (xg, layer.weights1, layer.weights2):
+        p.grad = None
+    layer(xg).backward(g)
+
+
+def spectral_fwd():
+    with torch.no_grad():
+        layer(x)
+
+
+cases = [
+    ("BM_Rfft2_Fno", lambda: torch.fft.rfft2(x)),
+    ("BM_Irfft2_Fno", lambda: torch.fft.irfft2(X, s=(G, G))),
+    ("BM_SpectralConv2d_Fno_Forward", spectral_fwd),
+    ("BM_SpectralConv2d_Fno_ForwardBackward", spectral_fb),
+]
+for name, fn in cases:
+    print(f"{name}  {best_ms(fn):.3f}")
