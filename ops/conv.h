@@ -35,8 +35,7 @@ struct ConvTranspose2dParams {
 struct Conv2dKernels {
   // y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + b (O). x, w, b contiguous,
   // b may be undefined; y is preallocated contiguous.
-  void (*forward)(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b,
-                  const Tensor& y);
+  void (*forward)(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y);
   // gx (N, C, H, W) = d(sum(y * gy))/dx for gy (N, O, OH, OW) and w (O, C/groups, KH, KW). gx is
   // preallocated contiguous; its H and W fix the geometry (a transposed conv's output padding).
   void (*backward_data)(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx);
