@@ -1,8 +1,10 @@
 // fft family at the FNO's Darcy-flow shapes (baselines.md 5.5): batch 20, width 32, 94x94 padded
-// grid, modes 12x12, float32, 2 threads. Compare with benchmarks/ops/torch_fft.py.
+// grid, modes 12x12, float32, 2 threads (OMP_NUM_THREADS overrides). Compare with
+// benchmarks/ops/torch_fft.py.
 // FLOPS use the nominal 2.5 N log2(N) per real 2-D transform of N points (plus 8 flops per complex
 // multiply-add of the mode mixing), whatever work the kernels actually do.
 #include <cmath>
+#include <cstdlib>
 
 #include <benchmark/benchmark.h>
 
@@ -15,6 +17,8 @@ namespace nb360 {
 namespace {
 
 constexpr int64_t kBatch = 20, kWidth = 32, kGrid = 94, kModes = 12;
+
+void UseBenchmarkThreads() { SetNumThreads(std::getenv("OMP_NUM_THREADS") ? NumThreads() : 2); }
 
 Tensor Random(const Shape& shape, uint64_t seed, double scale = 1.0) {
   Tensor t = Tensor::Empty(shape);
@@ -30,7 +34,7 @@ double TransformFlops(int64_t images) {
 double MixFlops() { return 8.0 * kBatch * kWidth * kWidth * 2 * kModes * kModes; }
 
 void BM_Rfft2_Fno(benchmark::State& state) {
-  SetNumThreads(2);
+  UseBenchmarkThreads();
   const Tensor x = Random({kBatch, kWidth, kGrid, kGrid}, 1);
   Rfft2(x);  // plans FFTW outside the timed loop
   for (auto _ : state) {
@@ -43,7 +47,7 @@ void BM_Rfft2_Fno(benchmark::State& state) {
 BENCHMARK(BM_Rfft2_Fno)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_Irfft2_Fno(benchmark::State& state) {
-  SetNumThreads(2);
+  UseBenchmarkThreads();
   const Tensor X = Random({kBatch, kWidth, kGrid, kGrid / 2 + 1, 2}, 2);
   Irfft2(X, kGrid, kGrid);
   for (auto _ : state) {
@@ -56,7 +60,7 @@ void BM_Irfft2_Fno(benchmark::State& state) {
 BENCHMARK(BM_Irfft2_Fno)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_SpectralConv2d_Fno_Forward(benchmark::State& state) {
-  SetNumThreads(2);
+  UseBenchmarkThreads();
   const Tensor x = Random({kBatch, kWidth, kGrid, kGrid}, 3);
   const Tensor w1 = Random({kWidth, kWidth, kModes, kModes, 2}, 4, 1.0 / (kWidth * kWidth));
   const Tensor w2 = Random({kWidth, kWidth, kModes, kModes, 2}, 5, 1.0 / (kWidth * kWidth));
@@ -72,7 +76,7 @@ BENCHMARK(BM_SpectralConv2d_Fno_Forward)->Unit(benchmark::kMillisecond)->UseReal
 
 // Forward, then backward with gradients for x, w1 and w2 (grads reset every iteration).
 void BM_SpectralConv2d_Fno_ForwardBackward(benchmark::State& state) {
-  SetNumThreads(2);
+  UseBenchmarkThreads();
   Tensor x = Random({kBatch, kWidth, kGrid, kGrid}, 3);
   Tensor w1 = Random({kWidth, kWidth, kModes, kModes, 2}, 4, 1.0 / (kWidth * kWidth));
   Tensor w2 = Random({kWidth, kWidth, kModes, kModes, 2}, 5, 1.0 / (kWidth * kWidth));

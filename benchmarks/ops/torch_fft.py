@@ -1,13 +1,15 @@
-"""PyTorch side of benchmarks/ops/fft_benchmark.cc: the same cases, float32, 2 threads.
+"""PyTorch side of benchmarks/ops/fft_benchmark.cc: the same cases, float32, 2 threads
+(OMP_NUM_THREADS overrides).
 
 Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines. For the best
 PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
 """
+import os
 import timeit
 
 import torch
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
 torch.manual_seed(0)
 B, C, G, M = 20, 32, 94, 12
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "engine/parallel.h"
@@ -77,40 +78,67 @@ void Gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, in
               static_cast<int>(lda), b, static_cast<int>(ldb), 0.0, c, static_cast<int>(ldc));
 }
 
+// Whether the column DFT is split radix-2 (even / odd image rows): for layouts keeping every row of
+// an even-height spectrum, this halves the column stage, the larger one for full transforms.
+bool SplitColumns(const ModeLayout& l) { return l.lo == l.h && l.hi == 0 && l.h % 2 == 0; }
+
 // cos/sin tables of the truncated DFT for one layout:
 //   row_dft (2 m2, W): [2 k2] = cos(2 pi k2 w / W), [2 k2 + 1] = -sin(...). Applied to image rows it
 //     gives their DFT at the kept columns; applied (transposed) to [re; im] column data it gives the
 //     real part of the inverse row DFT, sum_k2 Re(z e^{+i ...}).
-//   col_dft (2 H, 2 R): the real 2x2-block form of e^{-i 2 pi row(r) h / H}, mapping [re/im][h] to
+//   col_dft (2 n, 2 R): the real 2x2-block form of e^{-i 2 pi row(r) h / n}, mapping [re/im][h] to
 //     [re/im][r]; its transpose is the form of e^{+i ...}, mapping [re/im][r] back to [re/im][h].
+//     n = H, or H/2 (all R = H/2 rows) when the columns are split.
+//   twiddle (2 H), split only: [2 k] = cos(2 pi k / H), [2 k + 1] = -sin(...) = e^{-i 2 pi k / H}.
 template <class T>
 struct DftTables {
-  std::vector<T> row_dft, col_dft;
+  std::vector<T> row_dft, col_dft, twiddle;
 };
+
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+
+// e^{-i 2 pi num / den} as (cos, -sin), with num reduced mod den first for accuracy.
+std::pair<double, double> Root(int64_t num, int64_t den) {
+  const double th = kTwoPi * static_cast<double>(num % den) / static_cast<double>(den);
+  return {std::cos(th), -std::sin(th)};
+}
+
+template <class T>
+std::vector<T> ColumnTable(int64_t n, int64_t rr, const ModeLayout& l, bool split) {
+  std::vector<T> t(2 * n * 2 * rr);
+  for (int64_t h = 0; h < n; ++h) {
+    for (int64_t r = 0; r < rr; ++r) {
+      const auto [c, ms] = Root((split ? r : l.row(r)) * h, n);
+      t[h * 2 * rr + r] = static_cast<T>(c);                // re in -> re out
+      t[(n + h) * 2 * rr + r] = static_cast<T>(-ms);        // im in -> re out
+      t[h * 2 * rr + rr + r] = static_cast<T>(ms);          // re in -> im out
+      t[(n + h) * 2 * rr + rr + r] = static_cast<T>(c);     // im in -> im out
+    }
+  }
+  return t;
+}
 
 template <class T>
 DftTables<T> MakeTables(const ModeLayout& l) {
-  constexpr double kTwoPi = 6.283185307179586476925286766559;
   DftTables<T> t;
   t.row_dft.resize(2 * l.m2 * l.w);
   for (int64_t k2 = 0; k2 < l.m2; ++k2) {
     for (int64_t w = 0; w < l.w; ++w) {
-      const double th = kTwoPi * static_cast<double>((k2 * w) % l.w) / static_cast<double>(l.w);
-      t.row_dft[(2 * k2) * l.w + w] = static_cast<T>(std::cos(th));
-      t.row_dft[(2 * k2 + 1) * l.w + w] = static_cast<T>(-std::sin(th));
+      const auto [c, ms] = Root(k2 * w, l.w);
+      t.row_dft[(2 * k2) * l.w + w] = static_cast<T>(c);
+      t.row_dft[(2 * k2 + 1) * l.w + w] = static_cast<T>(ms);
     }
   }
-  const int64_t rr = l.rows();
-  t.col_dft.resize(2 * l.h * 2 * rr);
-  for (int64_t h = 0; h < l.h; ++h) {
-    for (int64_t r = 0; r < rr; ++r) {
-      const double ph = kTwoPi * static_cast<double>((l.row(r) * h) % l.h) / static_cast<double>(l.h);
-      const T c = static_cast<T>(std::cos(ph)), s = static_cast<T>(std::sin(ph));
-      t.col_dft[h * 2 * rr + r] = c;               // re in -> re out
-      t.col_dft[(l.h + h) * 2 * rr + r] = s;       // im in -> re out
-      t.col_dft[h * 2 * rr + rr + r] = -s;         // re in -> im out
-      t.col_dft[(l.h + h) * 2 * rr + rr + r] = c;  // im in -> im out
+  if (SplitColumns(l)) {
+    t.col_dft = ColumnTable<T>(l.h / 2, l.h / 2, l, true);
+    t.twiddle.resize(2 * l.h);
+    for (int64_t k = 0; k < l.h; ++k) {
+      const auto [c, ms] = Root(k, l.h);
+      t.twiddle[2 * k] = static_cast<T>(c);
+      t.twiddle[2 * k + 1] = static_cast<T>(ms);
     }
+  } else {
+    t.col_dft = ColumnTable<T>(l.h, l.rows(), l, false);
   }
   return t;
 }
@@ -128,29 +156,92 @@ const DftTables<T>& GetTables(const ModeLayout& l) {
   return it->second;  // std::map nodes never move
 }
 
+// Column data buffers are (m2, [re/im][n]) = (2 m2, n) row-major.
 template <class T>
 class DftModeTransform : public ModeTransform<T> {
  public:
-  DftModeTransform(const ModeLayout& l, const DftTables<T>& t) : l_(l), t_(t), partial_(2 * l.m2 * l.h) {}
+  DftModeTransform(const ModeLayout& l, const DftTables<T>& t)
+      : l_(l), t_(t), split_(SplitColumns(l)), a_(2 * l.m2 * l.h), b_(split_ ? 2 * l.m2 * l.h : 0) {}
 
-  // partial (m2, [re/im][h]) = DFT of every image row at the kept columns; modes = column DFT of it.
   void Forward(const T* x, T* modes) override {
+    if (split_) return ForwardSplit(x, modes);
+    // a = DFT of every image row at the kept columns; modes = column DFT of it.
     const int64_t r2 = 2 * l_.rows();
-    Gemm(false, true, 2 * l_.m2, l_.h, l_.w, t_.row_dft.data(), l_.w, x, l_.w, partial_.data(), l_.h);
-    Gemm(false, false, l_.m2, r2, 2 * l_.h, partial_.data(), 2 * l_.h, t_.col_dft.data(), r2, modes, r2);
+    Gemm(false, true, 2 * l_.m2, l_.h, l_.w, t_.row_dft.data(), l_.w, x, l_.w, a_.data(), l_.h);
+    Gemm(false, false, l_.m2, r2, 2 * l_.h, a_.data(), 2 * l_.h, t_.col_dft.data(), r2, modes, r2);
   }
 
-  // partial (m2, [re/im][h]) = inverse column DFT of the modes; y = Re of the inverse row DFT.
   void Inverse(const T* modes, T* y) override {
+    if (split_) return InverseSplit(modes, y);
+    // a = inverse column DFT of the modes; y = Re of the inverse row DFT.
     const int64_t r2 = 2 * l_.rows();
-    Gemm(false, true, l_.m2, 2 * l_.h, r2, modes, r2, t_.col_dft.data(), r2, partial_.data(), 2 * l_.h);
-    Gemm(true, false, l_.h, l_.w, 2 * l_.m2, partial_.data(), l_.h, t_.row_dft.data(), l_.w, y, l_.w);
+    Gemm(false, true, l_.m2, 2 * l_.h, r2, modes, r2, t_.col_dft.data(), r2, a_.data(), 2 * l_.h);
+    Gemm(true, false, l_.h, l_.w, 2 * l_.m2, a_.data(), l_.h, t_.row_dft.data(), l_.w, y, l_.w);
   }
 
  private:
+  // Radix-2 in the column direction, n = H/2: with E, O the n-point DFTs of the even and odd image
+  // rows, X[k] = E[k mod n] + e^{-i 2 pi k / H} O[k mod n].
+  void ForwardSplit(const T* x, T* modes) {
+    const int64_t n = l_.h / 2, m2 = l_.m2, w = l_.w;
+    T* even = a_.data();
+    T* odd = a_.data() + 2 * m2 * n;
+    Gemm(false, true, 2 * m2, n, w, t_.row_dft.data(), w, x, 2 * w, even, n);
+    Gemm(false, true, 2 * m2, n, w, t_.row_dft.data(), w, x + w, 2 * w, odd, n);
+    T* e = b_.data();
+    T* o = b_.data() + 2 * m2 * n;
+    Gemm(false, false, m2, 2 * n, 2 * n, even, 2 * n, t_.col_dft.data(), 2 * n, e, 2 * n);
+    Gemm(false, false, m2, 2 * n, 2 * n, odd, 2 * n, t_.col_dft.data(), 2 * n, o, 2 * n);
+    for (int64_t k2 = 0; k2 < m2; ++k2) {
+      const T* er = e + 2 * n * k2;
+      const T* ei = er + n;
+      const T* orr = o + 2 * n * k2;
+      const T* oi = orr + n;
+      T* zr = modes + l_.at(k2, 0, 0);
+      T* zi = modes + l_.at(k2, 1, 0);
+      for (int64_t k = 0; k < l_.h; ++k) {
+        const int64_t j = k < n ? k : k - n;
+        const T tr = t_.twiddle[2 * k], ti = t_.twiddle[2 * k + 1];
+        zr[k] = er[j] + tr * orr[j] - ti * oi[j];
+        zi[k] = ei[j] + tr * oi[j] + ti * orr[j];
+      }
+    }
+  }
+
+  // The inverse column DFT at even rows 2h is the n-point inverse DFT of Y[k] + Y[k + n], at odd
+  // rows 2h + 1 that of (Y[k] - Y[k + n]) e^{+i 2 pi k / H}.
+  void InverseSplit(const T* modes, T* y) {
+    const int64_t n = l_.h / 2, m2 = l_.m2, w = l_.w;
+    T* sum = b_.data();
+    T* diff = b_.data() + 2 * m2 * n;
+    for (int64_t k2 = 0; k2 < m2; ++k2) {
+      const T* yr = modes + l_.at(k2, 0, 0);
+      const T* yi = modes + l_.at(k2, 1, 0);
+      T* sr = sum + 2 * n * k2;
+      T* si = sr + n;
+      T* dr = diff + 2 * n * k2;
+      T* di = dr + n;
+      for (int64_t k = 0; k < n; ++k) {
+        const T tr = t_.twiddle[2 * k], ti = -t_.twiddle[2 * k + 1];  // e^{+i 2 pi k / H}
+        sr[k] = yr[k] + yr[k + n];
+        si[k] = yi[k] + yi[k + n];
+        const T ar = yr[k] - yr[k + n], ai = yi[k] - yi[k + n];
+        dr[k] = ar * tr - ai * ti;
+        di[k] = ar * ti + ai * tr;
+      }
+    }
+    T* even = a_.data();
+    T* odd = a_.data() + 2 * m2 * n;
+    Gemm(false, true, m2, 2 * n, 2 * n, sum, 2 * n, t_.col_dft.data(), 2 * n, even, 2 * n);
+    Gemm(false, true, m2, 2 * n, 2 * n, diff, 2 * n, t_.col_dft.data(), 2 * n, odd, 2 * n);
+    Gemm(true, false, n, w, 2 * m2, even, n, t_.row_dft.data(), w, y, 2 * w);
+    Gemm(true, false, n, w, 2 * m2, odd, n, t_.row_dft.data(), w, y + w, 2 * w);
+  }
+
   ModeLayout l_;
   const DftTables<T>& t_;
-  std::vector<T> partial_;
+  bool split_;
+  std::vector<T> a_, b_;
 };
 
 // ---------------------------------------------------------------- cost model
@@ -177,7 +268,8 @@ int64_t SumOfPrimeFactors(int64_t n) {
 // modes, FFT 61 vs DFT 115 us; full 94x94 transforms, FFT 87 vs DFT ~57 us.
 FftAlgorithm ChooseModeTransform(FftAlgorithm requested, const ModeLayout& l) {
   if (requested != FftAlgorithm::kAuto) return requested;
-  const double dft_macs = 2.0 * l.m2 * l.h * l.w + 4.0 * l.m2 * l.rows() * l.h;
+  const double dft_macs = 2.0 * l.m2 * l.h * l.w +
+                          (SplitColumns(l) ? 2.0 : 4.0) * l.m2 * l.rows() * l.h;
   const double fft_units = static_cast<double>(l.h) * (l.w / 2.0) * SumOfPrimeFactors(l.w) +
                            static_cast<double>(l.m2) * l.h * SumOfPrimeFactors(l.h);
   return dft_macs * 0.022 < fft_units * 0.18 ? FftAlgorithm::kDft : FftAlgorithm::kFft;
