@@ -112,6 +112,8 @@ Tensor SpectralConv2d(const Tensor& x, const Tensor& w1, const Tensor& w2, int64
   NB_CHECK(w2.shape() == w1.shape(), "SpectralConv2d: w2 ", w2.Describe(), " must match w1 ",
            w1.Describe());
   const int64_t co = w1.size(1);
+  NB_CHECK(ci >= 1 && co >= 1, "SpectralConv2d: needs at least one input and one output channel, got x ",
+           x.Describe(), " and w1 ", w1.Describe());
   const SpectralConvParams p{modes1, modes2, algorithm};
   const Tensor xc = x.Detach().Contiguous();
   const Tensor w1c = w1.Detach().Contiguous();

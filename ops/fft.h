@@ -9,13 +9,15 @@
 //           c(0) = 1, c(w/2) = 1 for even w, c = 2 otherwise: a column inverse FFT followed by a
 //           complex-to-real row transform that ignores the imaginary parts of the k2 = 0 and Nyquist
 //           columns *after* the column transform. X is cropped or zero-padded to (h, w/2+1) first.
-// All three ops are primitives with exact adjoint backward passes. Each transforms either by FFTW
-// (rows r2c, then c2c over only the columns needed) or by a truncated DFT done as matrix products
-// (FftAlgorithm); kAuto picks by a fixed cost model, so the choice is deterministic. The DFT wins
-// where the sizes have large prime factors (the FNO's 94 = 2*47 and 137 grids: 5-25x for the
-// spectral convolution's 12x12 modes) or few modes are kept; FFTW wins for smooth sizes. Note that the gradient of Irfft2
+// All three ops are primitives with exact adjoint backward passes. Note that the gradient of Irfft2
 // with respect to Im X[k1, 0] is zero only where k1 is self-conjugate (0, or h/2 for even h); the
 // other rows of the k2 = 0 column have a gradient because the column transform mixes them.
+//
+// The CPU kernels transform each image either by FFTW (rows r2c, then c2c over only the columns
+// needed) or by a truncated DFT done as matrix products (FftAlgorithm); kAuto picks by a fixed cost
+// model, so the choice is deterministic. The DFT wins where the sizes have large prime factors (the
+// FNO's 94 = 2*47 and 137 grids: 5-25x for the spectral convolution's 12x12 modes) or few modes are
+// kept; FFTW wins for smooth sizes with many modes.
 //
 // Left out: complex-to-complex and 1-D transforms, other normalisations, transforms over arbitrary
 // axes, and spectral convolutions whose two mode blocks overlap (2 * modes1 > H).

@@ -4,10 +4,10 @@
 // channels per mode (a small complex matrix product), transform every output image back; backward
 // is the same three steps with the adjoints. Only the kept modes are ever computed, by the
 // per-image mode transforms of ops/cpu/mode_transform.h (FFTW or truncated DFT; the DFT is 5-25x
-// faster than FFTW at the FNO's 94 and 137 point grids). The mixing is one complex GEMM per mode (OpenBLAS cgemm / zgemm). Images run in parallel
-// (ParallelFor, one transform workspace per chunk), as do modes for the mixing; the GEMMs called
-// there are single-threaded (oneDNN inside an OpenMP region; OpenBLAS below its threading size).
-// Left out: overlapping mode blocks.
+// faster than FFTW at the FNO's 94 and 137 point grids). The mixing is one complex GEMM per mode
+// (OpenBLAS cgemm / zgemm). Images run in parallel (ParallelFor, one transform workspace per
+// chunk), as do modes for the mixing; the GEMMs called there are single-threaded (oneDNN inside an
+// OpenMP region; OpenBLAS below its threading size). Left out: overlapping mode blocks.
 #include <cblas.h>
 
 #include <algorithm>
@@ -78,21 +78,22 @@ void ModesToImages(const ModeTransformFactory<T>& f, const ModeLayout& l, const 
 void ComplexGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k,
                  const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
   const float one[2] = {1, 0}, zero[2] = {0, 0};
-  cblas_cgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), one,
-              a, static_cast<int>(lda), b, static_cast<int>(ldb), zero, c, static_cast<int>(ldc));
+  cblas_cgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+              one, a, static_cast<int>(lda), b, static_cast<int>(ldb), zero, c, static_cast<int>(ldc));
 }
 
 void ComplexGemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k,
                  const double* a, int64_t lda, const double* b, int64_t ldb, double* c, int64_t ldc) {
   const double one[2] = {1, 0}, zero[2] = {0, 0};
-  cblas_zgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), one,
-              a, static_cast<int>(lda), b, static_cast<int>(ldb), zero, c, static_cast<int>(ldc));
+  cblas_zgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+              one, a, static_cast<int>(lda), b, static_cast<int>(ldb), zero, c, static_cast<int>(ldc));
 }
 
 // Transposes a rows x cols matrix of complex pairs (row stride src_ld pairs) into dst (row stride
 // dst_ld pairs), in cache-friendly tiles.
 template <class T>
-void TransposeComplex(const T* src, int64_t rows, int64_t cols, int64_t src_ld, T* dst, int64_t dst_ld) {
+void TransposeComplex(const T* src, int64_t rows, int64_t cols, int64_t src_ld, T* dst,
+                      int64_t dst_ld) {
   constexpr int64_t kTile = 16;
   const int64_t tiles_c = (cols + kTile - 1) / kTile;
   const int64_t tiles = ((rows + kTile - 1) / kTile) * tiles_c;
@@ -142,6 +143,7 @@ template <class T>
 void ForwardT(const SpectralConvParams& prm, const Tensor& x, const Tensor& w1, const Tensor& w2,
               const Tensor& y, const Tensor& x_modes) {
   const int64_t n = x.size(0), ci = x.size(1), co = w1.size(1);
+  if (n == 0) return;
   const ModeLayout l = SpectralLayout(x.size(2), x.size(3), prm);
   const ModeTransformFactory<T> f(l, prm.algorithm);
   T* xm = x_modes.data<T>();
@@ -149,8 +151,8 @@ void ForwardT(const SpectralConvParams& prm, const Tensor& x, const Tensor& w1, 
   const std::vector<T> wm = WeightsByMode<T>(l, w1.data<T>(), w2.data<T>(), ci * co);
   std::vector<T> ym(l.count() * n * co * 2);
   ForEachMode(l, n, ci, co, [&](int64_t m) {  // Y = X W
-    ComplexGemm(CblasNoTrans, CblasNoTrans, n, co, ci, xm + m * n * ci * 2, ci, wm.data() + m * ci * co * 2,
-                co, ym.data() + m * n * co * 2, co);
+    ComplexGemm(CblasNoTrans, CblasNoTrans, n, co, ci, xm + m * n * ci * 2, ci,
+                wm.data() + m * ci * co * 2, co, ym.data() + m * n * co * 2, co);
   });
   ModesToImages<T>(f, l, ym.data(), n * co, true, y.data<T>());
 }
@@ -160,6 +162,12 @@ void BackwardT(const SpectralConvParams& prm, const Tensor& x_modes, const Tenso
                const Tensor& w2, const Tensor& gy, const Tensor& gx, const Tensor& gw1,
                const Tensor& gw2) {
   const int64_t n = gy.size(0), co = gy.size(1), ci = w1.size(0);
+  if (n == 0) {  // an empty batch: zero weight gradients, nothing else to write
+    for (const Tensor* g : {&gw1, &gw2}) {
+      if (g->defined()) g->Fill(0.0);
+    }
+    return;
+  }
   const ModeLayout l = SpectralLayout(gy.size(2), gy.size(3), prm);
   const ModeTransformFactory<T> f(l, prm.algorithm);
   // gY = c(k2) / (H W) rfft2(gy) on the kept modes: the adjoint of the weighted inverse transform.

@@ -4,6 +4,7 @@
 // transform algorithm.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <tuple>
 
@@ -114,6 +115,35 @@ TEST(FftAlgorithms, AgreeInFloat32AtFnoGrids) {
     // The two float64 transforms agree to rounding.
     EXPECT_LE(ScaledErr(SpectralConv2d(x, w1, w2, 12, 12, FftAlgorithm::kDft), y64), 1e-12) << g;
   }
+}
+
+// Shape errors name the op and the shapes; empty batches work.
+TEST(FftChecks, ErrorsAndEmptyBatches) {
+  auto message = [](const std::function<void()>& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const Tensor x = Tensor::Zeros({2, 3, 8, 8});
+  const Tensor w = Tensor::Zeros({3, 4, 5, 2, 2});
+  EXPECT_NE(message([&] { SpectralConv2d(x, w, w, 5, 2); }).find("SpectralConv2d: modes (5, 2)"),
+            std::string::npos);
+  EXPECT_NE(message([&] { Irfft2(Tensor::Zeros({4, 3, 3}), 4, 4); }).find("Irfft2: X must be"),
+            std::string::npos);
+  EXPECT_NE(message([&] { Rfft2(Tensor::Zeros({5})); }).find("Rfft2: x must be"), std::string::npos);
+
+  Tensor empty = Tensor::Zeros({0, 3, 8, 8});
+  Tensor w1 = Tensor::Ones({3, 4, 2, 2, 2});
+  empty.set_requires_grad(true);
+  w1.set_requires_grad(true);
+  const Tensor y = SpectralConv2d(empty, w1, w1.Detach(), 2, 2);
+  EXPECT_EQ(y.shape(), (Shape{0, 4, 8, 8}));
+  Sum(y).Backward();
+  EXPECT_EQ(w1.grad().shape(), w1.shape());
+  EXPECT_EQ(Rfft2(empty).shape(), (Shape{0, 3, 8, 5, 2}));
 }
 
 std::string ParamName(const ::testing::TestParamInfo<std::tuple<DType, FftAlgorithm>>& i) {
