@@ -13,7 +13,7 @@ void ForwardT(bool log, const Tensor& x, const Tensor& y) {
   const int64_t rows = x.shape()[0], cols = x.shape()[1];
   const T* xp = x.data<T>();
   T* yp = y.data<T>();
-  ParallelFor(0, rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+  ParallelFor(0, rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = xp + r * cols;
       T* yr = yp + r * cols;
@@ -42,7 +42,7 @@ void BackwardT(bool log, const Tensor& y, const Tensor& gy, const Tensor& gx) {
   const T* yp = y.data<T>();
   const T* gp = gy.data<T>();
   T* op = gx.data<T>();
-  ParallelFor(0, rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
+  ParallelFor(0, rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* yr = yp + r * cols;
       const T* gr = gp + r * cols;
