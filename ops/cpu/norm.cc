@@ -1,13 +1,18 @@
 // ops/cpu/norm.cc: CPU kernels for BatchNorm and LayerNorm.
 //
-// BatchNorm sees x as (N, C, S) and works on (n, c) planes of S contiguous values. The planes are
-// split into one static chunk per thread; each chunk sums into its own per-channel double
-// accumulators, which are then added in chunk order (so results do not depend on timing). The
-// statistics pass sums x - pivot and (x - pivot)^2 with pivot = x[0, c, 0], which keeps the one-pass
-// variance accurate when |mean| >> std. The second pass is one fused multiply-add per element.
-// LayerNorm works on rows of (R, D): each row's mean and variance are computed two-pass while the row
-// is in cache. The same templates serve float32 (the fast path) and float64. Hot loops use
-// `omp simd` so that reductions vectorise.
+// BatchNorm sees x as (N, C, S) and works on groups of adjacent channels sized so that a group's
+// values (all n) stay in a core's cache: the statistics pass reads them from memory, the output pass
+// (x * scale + shift, one fused multiply-add) reads them again from cache. Backward likewise: per
+// group, sum(gy) and sum(gy * (x - mean)), then gx. Groups are spread over the threads; a channel's
+// sums always run in the same order, so results do not depend on the thread count. The statistics
+// pass accumulates x - pivot and (x - pivot)^2 in double with pivot = x[0, c, 0], which keeps the
+// one-pass variance accurate when |mean| >> std; runs of up to 256 values are summed in the element
+// type, the partial sums in double.
+// LayerNorm works on rows of (R, D): each row's mean and variance come from one pass shifted by the
+// row's first value, and the output pass reads the row again from cache; the weight/bias gradients are column sums, accumulated per thread (blocks of rows in
+// the element type, then double) and added in a fixed order. The same templates serve float32 (the
+// fast path) and float64. Hot loops use `omp simd` so that reductions vectorise. Left out:
+// channels-last layouts, splitting a single channel over threads (C = 1 runs on one thread).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -47,6 +52,43 @@ void WriteAt(const Tensor& t, int64_t i, double v) {
     t.data<float>()[i * t.stride(0)] = static_cast<float>(v);
   } else {
     t.data<double>()[i * t.stride(0)] = v;
+  }
+}
+
+// Values summed in the element type before the partial sum is added into double: short enough that
+// float32 rounding stays far below float32 output precision, long enough to vectorise.
+constexpr int64_t kSumBlock = 256;
+
+// s1 += sum(x - pivot), s2 += sum((x - pivot)^2) over x[0, n).
+template <class T>
+void ShiftedMoments(const T* x, int64_t n, T pivot, double* s1, double* s2) {
+  for (int64_t k0 = 0; k0 < n; k0 += kSumBlock) {
+    const int64_t k1 = std::min(n, k0 + kSumBlock);
+    T u = 0, v = 0;
+#pragma omp simd reduction(+ : u, v)
+    for (int64_t k = k0; k < k1; ++k) {
+      const T d = x[k] - pivot;
+      u += d;
+      v += d * d;
+    }
+    *s1 += static_cast<double>(u);
+    *s2 += static_cast<double>(v);
+  }
+}
+
+// s1 += sum(g), s2 += sum(g * (x - m)) over [0, n).
+template <class T>
+void GradMoments(const T* g, const T* x, int64_t n, T m, double* s1, double* s2) {
+  for (int64_t k0 = 0; k0 < n; k0 += kSumBlock) {
+    const int64_t k1 = std::min(n, k0 + kSumBlock);
+    T u = 0, v = 0;
+#pragma omp simd reduction(+ : u, v)
+    for (int64_t k = k0; k < k1; ++k) {
+      u += g[k];
+      v += g[k] * (x[k] - m);
+    }
+    *s1 += static_cast<double>(u);
+    *s2 += static_cast<double>(v);
   }
 }
 
@@ -102,19 +144,7 @@ void GroupMoments(const T* xp, int64_t n, int64_t c, int64_t s, int64_t c0, int6
       }
       continue;
     }
-    for (int64_t j = 0; j < cg; ++j) {
-      const T* r = row + j * s;
-      const double pv = pivot[j];
-      double u = 0, v = 0;
-#pragma omp simd reduction(+ : u, v)
-      for (int64_t k = 0; k < s; ++k) {
-        const double d = static_cast<double>(r[k]) - pv;
-        u += d;
-        v += d * d;
-      }
-      s1[j] += u;
-      s2[j] += v;
-    }
+    for (int64_t j = 0; j < cg; ++j) ShiftedMoments(row + j * s, s, static_cast<T>(pivot[j]), &s1[j], &s2[j]);
   }
 }
 
@@ -134,19 +164,7 @@ void GroupGradSums(const T* xp, const T* gp, int64_t n, int64_t c, int64_t s, in
       }
       continue;
     }
-    for (int64_t j = 0; j < cg; ++j) {
-      const T* x = xr + j * s;
-      const T* g = gr + j * s;
-      const T m = mean[j];
-      double u = 0, v = 0;
-#pragma omp simd reduction(+ : u, v)
-      for (int64_t k = 0; k < s; ++k) {
-        u += static_cast<double>(g[k]);
-        v += static_cast<double>(g[k] * (x[k] - m));
-      }
-      sg[j] += u;
-      dot[j] += v;
-    }
+    for (int64_t j = 0; j < cg; ++j) GradMoments(gr + j * s, xr + j * s, s, mean[j], &sg[j], &dot[j]);
   }
 }
 
@@ -292,24 +310,14 @@ void BatchNormBackward(const BatchNormParams& p, const Tensor& x, const Tensor& 
 
 // ------------------------------------------------------------------------------------ layer norm
 
-// Mean and 1/sqrt(var + eps) of one row, two-pass (the row stays in cache).
+// Mean and 1/sqrt(var + eps) of one row, one pass shifted by the row's first value.
 template <class T>
 void RowMoments(const T* r, int64_t d, double eps, double* mean, double* invstd) {
-  double s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < d; ++i) s += static_cast<double>(r[i]);
-  const double m = s / static_cast<double>(d);
-  const T mt = static_cast<T>(m);
-  double v = 0;
-  // The deviations from the rounded mean, corrected by the rounding error (m - mt) afterwards.
-#pragma omp simd reduction(+ : v)
-  for (int64_t i = 0; i < d; ++i) {
-    const double dv = static_cast<double>(r[i] - mt);
-    v += dv * dv;
-  }
-  const double delta = m - static_cast<double>(mt);
-  const double var = std::max(0.0, v / static_cast<double>(d) - delta * delta);
-  *mean = m;
+  double s1 = 0, s2 = 0;
+  ShiftedMoments(r, d, r[0], &s1, &s2);
+  const double shift = s1 / static_cast<double>(d);
+  const double var = std::max(0.0, s2 / static_cast<double>(d) - shift * shift);
+  *mean = static_cast<double>(r[0]) + shift;
   *invstd = 1.0 / std::sqrt(var + eps);
 }
 
@@ -404,11 +412,7 @@ void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& w
         g = buf;
       }
       double sg = 0, sgx = 0;
-#pragma omp simd reduction(+ : sg, sgx)
-      for (int64_t i = 0; i < d; ++i) {
-        sg += static_cast<double>(g[i]);
-        sgx += static_cast<double>(g[i] * (xr[i] - m));
-      }
+      GradMoments(g, xr, d, m, &sg, &sgx);
       const double isd = static_cast<double>(is);
       const T a = static_cast<T>(isd * isd * isd * sgx / static_cast<double>(d));  // coefficient of (x - m)
       const T c = static_cast<T>(isd * sg / static_cast<double>(d));
