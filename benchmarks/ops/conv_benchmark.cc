@@ -1,8 +1,8 @@
 // Conv benchmarks at the task shapes, float32, on the machine's 2 threads: WRN-16-4 convolutions at
 // batch 128 on 32x32 inputs, DARTS-space depthwise / dilated depthwise / pointwise convolutions at
-// batch 64 (C = 16, 32, 64) and an ECG-style Conv1d (k = 8, length 1000). Each case runs forward
-// only and forward + backward; FLOPS counts 2 multiply-adds per weight tap and output element
-// (three convolutions' worth for forward + backward, two when the input needs no gradient).
+// batch 64 (C = 16, 32, 64; stride 2 for two reduction-cell variants) and an ECG-style Conv1d (k = 8, length
+// 1000). Each case runs forward only and forward + backward; FLOPS counts 2 multiply-adds per weight tap and
+// output element (three convolutions' worth for forward + backward, two when the input needs no gradient).
 // Compare with benchmarks/ops/torch_conv.py (same case names). On a shared machine, run with
 // --benchmark_repetitions=5 and read the _min rows (torch_conv.py reports the same statistic).
 #include <benchmark/benchmark.h>
@@ -51,6 +51,11 @@ std::vector<ConvCase> Cases() {
     cases.push_back(
         {"DARTS_Pointwise1x1" + s, 64, c, 32, 32, c, 1, 1, Params(1, 0, 1, 1), true, false, false});
   }
+  // Reduction-cell variants (stride 2), one width.
+  cases.push_back(
+      {"DARTS_Depthwise3x3_Stride2_C32", 64, 32, 32, 32, 32, 3, 3, Params(2, 1, 1, 32), true, false, false});
+  cases.push_back(
+      {"DARTS_Dilated3x3_Stride2_C32", 64, 32, 32, 32, 32, 3, 3, Params(2, 2, 2, 32), true, false, false});
   cases.push_back({"Conv1d_ECG_k8_L1000", 32, 64, 1, 1000, 64, 1, 8, Params(1, 4, 1, 1), true, true, true});
   return cases;
 }

@@ -40,6 +40,9 @@ def cases():
             case("DARTS_Dilated5x5" + s, 64, c, 32, 32, c, 5, 5, pad=4, dil=2, groups=c),
             case("DARTS_Pointwise1x1" + s, 64, c, 32, 32, c, 1, 1),
         ]
+    # Reduction-cell variants (stride 2), one width.
+    out.append(case("DARTS_Depthwise3x3_Stride2_C32", 64, 32, 32, 32, 32, 3, 3, stride=2, pad=1, groups=32))
+    out.append(case("DARTS_Dilated3x3_Stride2_C32", 64, 32, 32, 32, 32, 3, 3, stride=2, pad=2, dil=2, groups=32))
     out.append(case("Conv1d_ECG_k8_L1000", 32, 64, 1, 1000, 64, 1, 8, pad=4, bias=True, conv1d=True))
     return out
 

@@ -3,6 +3,9 @@
 // oneDNN declines on the direct loops (conv_loops). Empty tensors are handled here first.
 #include "ops/conv.h"
 
+#include <cstdlib>
+#include <cstring>
+
 #include "ops/cpu/conv_depthwise.h"
 #include "ops/cpu/conv_dnnl.h"
 #include "ops/cpu/conv_loops.h"
@@ -11,10 +14,22 @@ namespace nb360 {
 namespace cpu {
 namespace {
 
-// Depthwise float32 convolutions run on the plane kernels (faster than oneDNN's plus its reorders in
-// every pass, and oneDNN 2.6 has no direct dilated depthwise backward); the rest run on oneDNN.
-bool UseDirectDepthwise(DType dtype, const Conv2dParams& p, const Shape& x, const Shape& w) {
-  return dtype == DType::kFloat32 && IsDepthwise(p, x, w);
+// Which float32 depthwise passes run on the plane kernels rather than oneDNN, as measured at the
+// DARTS shapes (benchmarks/ops/conv_benchmark.cc): the plane kernels win every backward pass (by 4-10x
+// when dilated or 5x5, where oneDNN 2.6 falls back to im2col + GEMM) except 3x3 strided undilated ones,
+// where oneDNN's jit depthwise kernels are 1.6x faster; oneDNN's AVX-512 forward wins for kernels
+// larger than 3x3 and for strides > 1. NB360_CONV_DEPTHWISE=dnnl (read once) sends every depthwise
+// pass to oneDNN, for measuring.
+bool UseDirectDepthwise(bool forward, DType dtype, const Conv2dParams& p, const Shape& x, const Shape& w) {
+  static const bool dnnl = [] {
+    const char* v = std::getenv("NB360_CONV_DEPTHWISE");
+    return v != nullptr && std::strcmp(v, "dnnl") == 0;
+  }();
+  if (dtype != DType::kFloat32 || dnnl || !IsDepthwise(p, x, w)) return false;
+  const bool strided = p.stride_h > 1 || p.stride_w > 1;
+  const bool dilated = p.dilation_h > 1 || p.dilation_w > 1;
+  if (forward) return !strided && w[2] <= 3 && w[3] <= 3;
+  return !strided || dilated || w[2] != 3 || w[3] != 3;
 }
 
 void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
@@ -27,7 +42,7 @@ void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tens
     }
     return;
   }
-  if (UseDirectDepthwise(x.dtype(), p, x.shape(), w.shape())) {
+  if (UseDirectDepthwise(true, x.dtype(), p, x.shape(), w.shape())) {
     return DepthwiseForward(p, x, w, b, y);
   }
   if (x.dtype() == DType::kFloat32 && DnnlConvForward(p, x, w, b, y)) return;
@@ -40,7 +55,7 @@ void BackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor& w, cons
     gx.Fill(0.0);
     return;
   }
-  if (UseDirectDepthwise(gy.dtype(), p, gx.shape(), w.shape())) {
+  if (UseDirectDepthwise(false, gy.dtype(), p, gx.shape(), w.shape())) {
     return DepthwiseBackwardData(p, gy, w, gx);
   }
   if (gy.dtype() == DType::kFloat32 && DnnlConvBackwardData(p, gy, w, gx)) return;
@@ -55,7 +70,7 @@ void BackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, co
     if (gb.defined() && gb.numel() > 0) gb.Fill(0.0);
     return;
   }
-  if (UseDirectDepthwise(x.dtype(), p, x.shape(), gw.shape())) {
+  if (UseDirectDepthwise(false, x.dtype(), p, x.shape(), gw.shape())) {
     return DepthwiseBackwardWeight(p, x, gy, gw, gb);
   }
   if (x.dtype() == DType::kFloat32 && DnnlConvBackwardWeight(p, x, gy, gw, gb)) return;

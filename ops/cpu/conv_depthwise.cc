@@ -1,17 +1,19 @@
 // ops/cpu/conv_depthwise.cc: depthwise convolution on nchw planes (see conv_depthwise.h).
 //
 // Every pass first copies the plane it reads into a zero-padded scratch plane (L1/L2-resident), so
-// the inner loops have no bounds tests:
-//   forward          y[r][q] = b + sum_ij k[i][j] * xpad[r*sh + i*dh][q*sw + j*dw]
-//   backward data    stride 1: the same correlation of the padded gy with the flipped kernel;
-//                    otherwise a scatter into a padded gx plane, then cropped
-//   backward weight  gw[i][j] = sum over images and (r, q) of gy[r][q] * xpad[r*sh + i*dh][q*sw + j*dw]
-// 3x3 and 5x5 kernels are compile-time sizes, so their taps unroll and the output row vectorises.
+// the inner loops have no bounds tests, and then runs unit-stride, vectorised loops:
+//   forward          y[r][q] = b + sum_ij k[i][j] * xpad[r*sh + i*dh][q*sw + j*dw]; a column stride
+//                    sw > 1 computes the full-resolution row and keeps every sw-th column
+//   backward data    gx = the padded, zero-upsampled gy correlated with the flipped kernel
+//   backward weight  gw[i][j] = sum over images and (r, q) of gy[r][q] * xpad[r*sh + i*dh][q*sw + j*dw],
+//                    with gy's columns zero-upsampled when sw > 1
+// 3x3 and 5x5 kernels are compile-time sizes, so their taps unroll and eight outputs share registers.
 // Forward and backward-data parallelise over (image, channel) planes, backward-weight over channels
 // (float lanes within an image, double across images).
 #include "ops/cpu/conv_depthwise.h"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "engine/parallel.h"
@@ -21,25 +23,41 @@ namespace nb360 {
 namespace cpu {
 namespace {
 
-// A zero-padded copy of one plane, with room for at least `min_rows` x `min_cols`. The borders
-// are zeroed only when the layout changes: the planes of one call share it.
-struct PaddedPlane {
-  std::vector<float> data;
-  int64_t rows = -1, cols = -1, h = -1, w = -1, top = -1, left = -1;
-
-  // Copies src (h, w) with `top` / `left` zeros before it.
-  void Fill(const float* src, int64_t src_h, int64_t src_w, int64_t pad_top, int64_t pad_left,
-            int64_t min_rows, int64_t min_cols) {
-    const int64_t new_rows = std::max(min_rows, src_h + pad_top);
-    const int64_t new_cols = std::max(min_cols, src_w + pad_left);
-    if (new_rows != rows || new_cols != cols || src_h != h || src_w != w || pad_top != top ||
-        pad_left != left) {
-      rows = new_rows, cols = new_cols, h = src_h, w = src_w, top = pad_top, left = pad_left;
-      data.assign(rows * cols, 0.0f);
+// A (rows, cols) scratch plane holding src (h, w) with element (r, c) at (top + r * row_step,
+// left + c * col_step) and zeros elsewhere; top / left may be negative (src is then cropped). The
+// zeros are written only when the layout changes: the planes of one call share it.
+class PaddedPlane {
+ public:
+  void Fill(const float* src, int64_t h, int64_t w, int64_t top, int64_t left, int64_t row_step,
+            int64_t col_step, int64_t rows, int64_t cols) {
+    const std::array<int64_t, 8> layout = {h, w, top, left, row_step, col_step, rows, cols};
+    if (layout != layout_) {
+      layout_ = layout;
+      data_.assign(rows * cols, 0.0f);
     }
-    for (int64_t r = 0; r < h; ++r)
-      std::copy(src + r * w, src + (r + 1) * w, data.data() + (r + top) * cols + left);
+    cols_ = cols;
+    // Source rows / columns that land inside the plane.
+    const int64_t r0 = top >= 0 ? 0 : (-top + row_step - 1) / row_step;
+    const int64_t c0 = left >= 0 ? 0 : (-left + col_step - 1) / col_step;
+    const int64_t r1 = std::min(h, rows - top <= 0 ? 0 : (rows - 1 - top) / row_step + 1);
+    const int64_t c1 = std::min(w, cols - left <= 0 ? 0 : (cols - 1 - left) / col_step + 1);
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* s = src + r * w;
+      float* d = data_.data() + (top + r * row_step) * cols + left;
+      if (col_step == 1) {
+        if (c0 < c1) std::copy(s + c0, s + c1, d + c0);
+      } else {
+        for (int64_t c = c0; c < c1; ++c) d[c * col_step] = s[c];
+      }
+    }
   }
+  const float* data() const { return data_.data(); }
+  int64_t cols() const { return cols_; }
+
+ private:
+  std::vector<float> data_;
+  std::array<int64_t, 8> layout_ = {-1, -1, -1, -1, -1, -1, -1, -1};
+  int64_t cols_ = 0;
 };
 
 // Eight floats, and unaligned loads / stores of them (GCC / Clang vector extensions).
@@ -55,41 +73,56 @@ struct Walk {
   int64_t kh, kw;
 };
 
-// out[r][q] = bias + sum_ij k[i][j] * in[(r*sh + i*dh) * ld + q*sw + j*dw]. KH, KW > 0 fix the
-// kernel size at compile time (the taps unroll); 0 reads it from the walk. Unit column strides
-// run eight outputs at a time with the sums in registers.
+// out[q] = bias + sum_ij k[i][j] * in[i*dh*ld + q + j*dw] for q < n: eight outputs at a time with
+// the sums in registers. KH, KW > 0 fix the kernel size at compile time (the taps unroll); 0 reads
+// it from kh, kw.
 template <int KH, int KW>
-void Correlate(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out) {
-  const int64_t kh = KH > 0 ? KH : w.kh, kw = KW > 0 ? KW : w.kw;
+void CorrelateRow(const float* in, int64_t ld, const float* k, float bias, int64_t dh, int64_t dw,
+                  int64_t kh_rt, int64_t kw_rt, int64_t n, float* out) {
+  const int64_t kh = KH > 0 ? KH : kh_rt, kw = KW > 0 ? KW : kw_rt;
+  int64_t q = 0;
+  for (; q + 8 <= n; q += 8) {
+    V8 acc = V8{} + bias;
+#pragma GCC unroll 8
+    for (int64_t i = 0; i < kh; ++i) {
+      const float* row = in + i * dh * ld + q;
+#pragma GCC unroll 8
+      for (int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * Load(row + j * dw);
+    }
+    Store(out + q, acc);
+  }
+  for (; q < n; ++q) {
+    float acc = bias;
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * in[i * dh * ld + q + j * dw];
+    out[q] = acc;
+  }
+}
+
+// out[r][q] = bias + sum_ij k[i][j] * in[(r*sh + i*dh) * ld + q*sw + j*dw]. A column stride sw > 1
+// computes the full-resolution row into `row` and keeps every sw-th column.
+template <int KH, int KW>
+void Correlate(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out,
+               std::vector<float>* row) {
+  const int64_t full = (w.out_w - 1) * w.sw + 1;
+  if (w.sw != 1) row->resize(full);
   for (int64_t r = 0; r < w.out_h; ++r) {
     const float* base = in + r * w.sh * ld;
     float* o = out + r * w.out_w;
-    int64_t q = 0;
     if (w.sw == 1) {
-      for (; q + 8 <= w.out_w; q += 8) {
-        V8 acc = V8{} + bias;
-#pragma GCC unroll 8
-        for (int64_t i = 0; i < kh; ++i) {
-          const float* row = base + i * w.dh * ld + q;
-#pragma GCC unroll 8
-          for (int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * Load(row + j * w.dw);
-        }
-        Store(o + q, acc);
-      }
-    }
-    for (; q < w.out_w; ++q) {
-      float acc = bias;
-      for (int64_t i = 0; i < kh; ++i)
-        for (int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * base[i * w.dh * ld + q * w.sw + j * w.dw];
-      o[q] = acc;
+      CorrelateRow<KH, KW>(base, ld, k, bias, w.dh, w.dw, w.kh, w.kw, w.out_w, o);
+    } else {
+      CorrelateRow<KH, KW>(base, ld, k, bias, w.dh, w.dw, w.kh, w.kw, full, row->data());
+      for (int64_t q = 0; q < w.out_w; ++q) o[q] = (*row)[q * w.sw];
     }
   }
 }
 
-void CorrelateAny(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out) {
-  if (w.kh == 3 && w.kw == 3) return Correlate<3, 3>(in, ld, k, bias, w, out);
-  if (w.kh == 5 && w.kw == 5) return Correlate<5, 5>(in, ld, k, bias, w, out);
-  Correlate<0, 0>(in, ld, k, bias, w, out);
+void CorrelateAny(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out,
+                  std::vector<float>* row) {
+  if (w.kh == 3 && w.kw == 3) return Correlate<3, 3>(in, ld, k, bias, w, out, row);
+  if (w.kh == 5 && w.kw == 5) return Correlate<5, 5>(in, ld, k, bias, w, out, row);
+  Correlate<0, 0>(in, ld, k, bias, w, out, row);
 }
 
 // sum over r < rows, q < cols of a[r * lda + q] * b[r * ldb + q * sb]: float lanes, double total.
@@ -180,14 +213,16 @@ void DepthwiseForward(const Conv2dParams& p, const Tensor& x, const Tensor& w, c
   const float* bp = b.defined() ? b.data<float>() : nullptr;
   float* yp = y.data<float>();
   const Walk walk{g.oh, g.ow, p.stride_h, p.stride_w, p.dilation_h, p.dilation_w, g.kh, g.kw};
+  const int64_t rows = Needed(g.oh, p.stride_h, g.kh, p.dilation_h);
+  const int64_t cols = Needed(g.ow, p.stride_w, g.kw, p.dilation_w);
   ParallelFor(0, g.n * g.c, PlaneGrain(g), [&](int64_t begin, int64_t end) {
     PaddedPlane pad;
+    std::vector<float> row;
     for (int64_t plane = begin; plane < end; ++plane) {
       const int64_t c = plane % g.c;
-      pad.Fill(xp + plane * g.h * g.w, g.h, g.w, p.pad_h, p.pad_w,
-               Needed(g.oh, p.stride_h, g.kh, p.dilation_h), Needed(g.ow, p.stride_w, g.kw, p.dilation_w));
-      CorrelateAny(pad.data.data(), pad.cols, wp + c * g.kh * g.kw, bp ? bp[c] : 0.0f, walk,
-                   yp + plane * g.oh * g.ow);
+      pad.Fill(xp + plane * g.h * g.w, g.h, g.w, p.pad_h, p.pad_w, 1, 1, rows, cols);
+      CorrelateAny(pad.data(), pad.cols(), wp + c * g.kh * g.kw, bp ? bp[c] : 0.0f, walk,
+                   yp + plane * g.oh * g.ow, &row);
     }
   });
 }
@@ -198,44 +233,18 @@ void DepthwiseBackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor
   const float* wp = w.data<float>();
   float* gxp = gx.data<float>();
   const int64_t taps = g.kh * g.kw;
-  // With unit strides, gx is gy correlated with the flipped kernel at padding span - 1 - pad.
-  const int64_t flip_h = (g.kh - 1) * p.dilation_h - p.pad_h, flip_w = (g.kw - 1) * p.dilation_w - p.pad_w;
-  const bool gather = p.stride_h == 1 && p.stride_w == 1 && flip_h >= 0 && flip_w >= 0;
+  // gy, upsampled by the strides, sits at offset span - 1 - pad in the plane read by the flipped kernel.
+  const int64_t top = (g.kh - 1) * p.dilation_h - p.pad_h, left = (g.kw - 1) * p.dilation_w - p.pad_w;
+  const int64_t rows = Needed(g.h, 1, g.kh, p.dilation_h), cols = Needed(g.w, 1, g.kw, p.dilation_w);
   const Walk walk{g.h, g.w, 1, 1, p.dilation_h, p.dilation_w, g.kh, g.kw};
-  // Scatter target: gx padded by `pad` on the top / left, large enough for every tap.
-  const int64_t scatter_rows = std::max(g.h + p.pad_h, Needed(g.oh, p.stride_h, g.kh, p.dilation_h));
-  const int64_t scatter_cols = std::max(g.w + p.pad_w, Needed(g.ow, p.stride_w, g.kw, p.dilation_w));
   ParallelFor(0, g.n * g.c, PlaneGrain(g), [&](int64_t begin, int64_t end) {
     PaddedPlane pad;
-    std::vector<float> flipped(taps);
-    std::vector<float> acc;
+    std::vector<float> flipped(taps), row;
     for (int64_t plane = begin; plane < end; ++plane) {
-      const int64_t c = plane % g.c;
-      const float* grad = gyp + plane * g.oh * g.ow;
-      const float* k = wp + c * taps;
-      float* out = gxp + plane * g.h * g.w;
-      if (gather) {
-        for (int64_t t = 0; t < taps; ++t) flipped[t] = k[taps - 1 - t];
-        pad.Fill(grad, g.oh, g.ow, flip_h, flip_w, Needed(g.h, 1, g.kh, p.dilation_h),
-                 Needed(g.w, 1, g.kw, p.dilation_w));
-        CorrelateAny(pad.data.data(), pad.cols, flipped.data(), 0.0f, walk, out);
-        continue;
-      }
-      acc.assign(scatter_rows * scatter_cols, 0.0f);
-      for (int64_t r = 0; r < g.oh; ++r) {
-        const float* gr = grad + r * g.ow;
-        for (int64_t i = 0; i < g.kh; ++i) {
-          for (int64_t j = 0; j < g.kw; ++j) {
-            float* dst = acc.data() + (r * p.stride_h + i * p.dilation_h) * scatter_cols + j * p.dilation_w;
-            const float kv = k[i * g.kw + j];
-            for (int64_t q = 0; q < g.ow; ++q) dst[q * p.stride_w] += kv * gr[q];
-          }
-        }
-      }
-      for (int64_t r = 0; r < g.h; ++r) {
-        const float* src = acc.data() + (r + p.pad_h) * scatter_cols + p.pad_w;
-        std::copy(src, src + g.w, out + r * g.w);
-      }
+      const float* k = wp + (plane % g.c) * taps;
+      for (int64_t t = 0; t < taps; ++t) flipped[t] = k[taps - 1 - t];
+      pad.Fill(gyp + plane * g.oh * g.ow, g.oh, g.ow, top, left, p.stride_h, p.stride_w, rows, cols);
+      CorrelateAny(pad.data(), pad.cols(), flipped.data(), 0.0f, walk, gxp + plane * g.h * g.w, &row);
     }
   });
 }
@@ -248,21 +257,29 @@ void DepthwiseBackwardWeight(const Conv2dParams& p, const Tensor& x, const Tenso
   float* gwp = gw.data<float>();
   float* gbp = gb.defined() ? gb.data<float>() : nullptr;
   const int64_t taps = g.kh * g.kw;
+  const int64_t rows = Needed(g.oh, p.stride_h, g.kh, p.dilation_h);
+  const int64_t cols = Needed(g.ow, p.stride_w, g.kw, p.dilation_w);
+  const int64_t up_cols = (g.ow - 1) * p.stride_w + 1;  // gy's columns, zero-upsampled by the stride
   ParallelFor(0, g.c, 1, [&](int64_t begin, int64_t end) {
-    PaddedPlane pad;
+    PaddedPlane pad, up;
     std::vector<double> acc(taps);
     for (int64_t c = begin; c < end; ++c) {
       std::fill(acc.begin(), acc.end(), 0.0);
       double bias_sum = 0;
       for (int64_t n = 0; n < g.n; ++n) {
         const float* grad = gyp + (n * g.c + c) * g.oh * g.ow;
-        pad.Fill(xp + (n * g.c + c) * g.h * g.w, g.h, g.w, p.pad_h, p.pad_w,
-                 Needed(g.oh, p.stride_h, g.kh, p.dilation_h), Needed(g.ow, p.stride_w, g.kw, p.dilation_w));
-        for (int64_t i = 0; i < g.kh; ++i) {
-          RowOfTapDots(grad, g.ow, pad.data.data() + i * p.dilation_h * pad.cols, p.stride_h * pad.cols,
-                       p.stride_w, p.dilation_w, g.kw, g.oh, g.ow, acc.data() + i * g.kw);
+        int64_t ld_grad = g.ow;
+        if (p.stride_w != 1) {
+          up.Fill(grad, g.oh, g.ow, 0, 0, 1, p.stride_w, g.oh, up_cols);
+          grad = up.data();
+          ld_grad = up_cols;
         }
-        if (gbp) bias_sum += SumOf(grad, g.oh * g.ow);
+        pad.Fill(xp + (n * g.c + c) * g.h * g.w, g.h, g.w, p.pad_h, p.pad_w, 1, 1, rows, cols);
+        for (int64_t i = 0; i < g.kh; ++i) {
+          RowOfTapDots(grad, ld_grad, pad.data() + i * p.dilation_h * pad.cols(), p.stride_h * pad.cols(), 1,
+                       p.dilation_w, g.kw, g.oh, up_cols, acc.data() + i * g.kw);
+        }
+        if (gbp) bias_sum += SumOf(gyp + (n * g.c + c) * g.oh * g.ow, g.oh * g.ow);
       }
       for (int64_t t = 0; t < taps; ++t) gwp[c * taps + t] = static_cast<float>(acc[t]);
       if (gbp) gbp[c] = static_cast<float>(bias_sum);
