@@ -16,7 +16,6 @@ namespace nb360 {
 namespace cpu {
 namespace {
 
-using pool::Axis;
 using pool::ForPlanes;
 using pool::Geometry;
 using pool::MakeGeometry;
