@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/strided.h"
+#include "ops/cpu/vec_math.h"
 #include "ops/elementwise.h"
 
 namespace nb360 {
@@ -59,8 +60,88 @@ T GeluGrad(T x) {
   return cdf + x * pdf;
 }
 
+bool HasVecForward(UnaryOp op) {
+  return op == UnaryOp::kExp || op == UnaryOp::kLog || op == UnaryOp::kTanh || op == UnaryOp::kSigmoid ||
+         op == UnaryOp::kSoftplus || op == UnaryOp::kGelu;
+}
+
+// float32 rows of exp-family ops through the vectorised libmvec functions, in cache-sized chunks.
+// Returns false for ops without a vector path.
+bool VecUnaryForwardRow(const UnaryParams& p, const float* x, float* y, int64_t n) {
+  const float a = static_cast<float>(p.a), b = static_cast<float>(p.b);
+  switch (p.op) {
+    case UnaryOp::kExp: VecExp(x, y, n); return true;
+    case UnaryOp::kLog: VecLog(x, y, n); return true;
+    case UnaryOp::kTanh: VecTanh(x, y, n); return true;
+    default: break;
+  }
+  if (p.op != UnaryOp::kSigmoid && p.op != UnaryOp::kSoftplus && p.op != UnaryOp::kGelu) return false;
+  constexpr int64_t kChunk = 512;
+  float t[kChunk];
+  for (int64_t c = 0; c < n; c += kChunk) {
+    const int64_t m = std::min(kChunk, n - c);
+    const float* xc = x + c;
+    float* yc = y + c;
+    if (p.op == UnaryOp::kSigmoid) {
+      for (int64_t j = 0; j < m; ++j) t[j] = -xc[j];
+      VecExp(t, t, m);
+      for (int64_t j = 0; j < m; ++j) yc[j] = 1.0f / (1.0f + t[j]);
+    } else if (p.op == UnaryOp::kSoftplus) {
+      for (int64_t j = 0; j < m; ++j) t[j] = std::min(xc[j] * a, b);  // above b the result is x
+      VecExp(t, t, m);
+      VecLog1p(t, t, m);
+      for (int64_t j = 0; j < m; ++j) yc[j] = xc[j] * a > b ? xc[j] : t[j] / a;
+    } else {  // GELU
+      for (int64_t j = 0; j < m; ++j) t[j] = xc[j] * static_cast<float>(M_SQRT1_2);
+      VecErf(t, t, m);
+      for (int64_t j = 0; j < m; ++j) yc[j] = 0.5f * xc[j] * (1.0f + t[j]);
+    }
+  }
+  return true;
+}
+
+// Contiguous float32 gradients of softplus and GELU (exp/erf heavy). Returns false otherwise.
+bool VecUnaryBackward(const UnaryParams& p, const float* x, const float* g, float* gx, int64_t n) {
+  if (p.op != UnaryOp::kSoftplus && p.op != UnaryOp::kGelu) return false;
+  const float a = static_cast<float>(p.a), b = static_cast<float>(p.b);
+  ParallelFor(0, n, 8192, [&](int64_t lo, int64_t hi) {
+    constexpr int64_t kChunk = 512;
+    float t[kChunk], u[kChunk];
+    for (int64_t c = lo; c < hi; c += kChunk) {
+      const int64_t m = std::min(kChunk, hi - c);
+      const float* xc = x + c;
+      const float* gc = g + c;
+      float* oc = gx + c;
+      if (p.op == UnaryOp::kSoftplus) {
+        for (int64_t j = 0; j < m; ++j) t[j] = -std::min(xc[j] * a, b);
+        VecExp(t, t, m);
+        for (int64_t j = 0; j < m; ++j) oc[j] = xc[j] * a > b ? gc[j] : gc[j] / (1.0f + t[j]);
+      } else {
+        for (int64_t j = 0; j < m; ++j) {
+          t[j] = xc[j] * static_cast<float>(M_SQRT1_2);
+          u[j] = -0.5f * xc[j] * xc[j];
+        }
+        VecErf(t, t, m);
+        VecExp(u, u, m);
+        for (int64_t j = 0; j < m; ++j) {
+          oc[j] = gc[j] * (0.5f * (1.0f + t[j]) + xc[j] * u[j] * 0.3989422804014327f);
+        }
+      }
+    }
+  });
+  return true;
+}
+
 template <class T>
 void UnaryForwardT(const UnaryParams& p, const Tensor& x, const Tensor& y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (x.is_contiguous() && HasVecForward(p.op)) {
+      const float* xp = x.data<float>();
+      float* yp = y.data<float>();
+      ParallelFor(0, x.numel(), 8192, [&](int64_t lo, int64_t hi) { VecUnaryForwardRow(p, xp + lo, yp + lo, hi - lo); });
+      return;
+    }
+  }
   const T a = static_cast<T>(p.a), b = static_cast<T>(p.b);
   switch (p.op) {
     case UnaryOp::kNeg: return Map1<T>(x, y, [](T v) { return -v; });
@@ -89,6 +170,12 @@ void UnaryBackwardT(const UnaryParams& p, const Tensor& x, const Tensor& y, cons
   const T a = static_cast<T>(p.a), b = static_cast<T>(p.b);
   const Tensor& in = x.defined() ? x : y;
   const Tensor g = gy.To(in.dtype());
+  if constexpr (std::is_same_v<T, float>) {
+    if (in.is_contiguous() && g.is_contiguous() && g.shape() == in.shape() &&
+        VecUnaryBackward(p, in.data<float>(), g.data<float>(), gx.data<float>(), in.numel())) {
+      return;
+    }
+  }
   auto run = [&](auto df) { Map2<T, T, T>(in, g.Expand(in.shape()), gx, df); };
   switch (p.op) {
     case UnaryOp::kNeg: return run([](T, T g) { return -g; });

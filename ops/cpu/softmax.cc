@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "engine/parallel.h"
+#include "ops/cpu/vec_math.h"
 #include "ops/softmax.h"
 
 namespace nb360 {
@@ -20,10 +21,16 @@ void ForwardT(bool log, const Tensor& x, const Tensor& y) {
       T m = -INFINITY;
       for (int64_t c = 0; c < cols; ++c) m = std::max(m, xr[c]);
       double s = 0;
-      for (int64_t c = 0; c < cols; ++c) {
-        const T e = std::exp(xr[c] - m);
-        yr[c] = e;
-        s += e;
+      if constexpr (std::is_same_v<T, float>) {
+        for (int64_t c = 0; c < cols; ++c) yr[c] = xr[c] - m;
+        VecExp(yr, yr, cols);
+        for (int64_t c = 0; c < cols; ++c) s += yr[c];
+      } else {
+        for (int64_t c = 0; c < cols; ++c) {
+          const T e = std::exp(xr[c] - m);
+          yr[c] = e;
+          s += e;
+        }
       }
       if (log) {
         const T ls = m + static_cast<T>(std::log(s));
