@@ -1,6 +1,7 @@
 // ops/cpu/matmul.cc: batched GEMM on OpenBLAS (float32 and float64).
 #include <cblas.h>
 
+#include "engine/parallel.h"
 #include "ops/matmul.h"
 
 namespace nb360 {
@@ -45,10 +46,21 @@ void ForwardT(const Tensor& a, const Tensor& b, const Tensor& out) {
             static_cast<int>(n));
     return;
   }
-  for (int64_t i = 0; i < nb; ++i) {
-    Gemm<T>(ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), ap + i * a.strides()[0], lda,
-            bp + i * b.strides()[0], ldb, op + i * m * n, static_cast<int>(n));
+  auto run = [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      Gemm<T>(ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), ap + i * a.strides()[0], lda,
+              bp + i * b.strides()[0], ldb, op + i * m * n, static_cast<int>(n));
+    }
+  };
+  // Many small GEMMs (attention heads): one single-threaded GEMM per core beats threading each one.
+  if (nb > 1 && m * n * k <= (int64_t{1} << 22) && NumThreads() > 1) {
+    const int previous = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    ParallelFor(0, nb, 1, run);
+    openblas_set_num_threads(previous);
+    return;
   }
+  run(0, nb);
 }
 
 void Forward(const Tensor& a, const Tensor& b, const Tensor& out) {
