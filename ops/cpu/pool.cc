@@ -2,7 +2,8 @@
 //
 // Reference loops (any floating type) serve float64, and float32 where ops/cpu/pool_avx2.cc has
 // no path: max pooling backward (a scatter to the argmax saved by forward), average pooling
-// backward with strides above 1, and adaptive average pooling with bins other than one per plane.
+// backward with W stride 1 and H stride above 1 or W stride above 8, and adaptive average pooling
+// with bins other than one per plane.
 // Global average pooling is a plane sum (vectorised for float32) and a broadcast.
 #include <algorithm>
 #include <cmath>

@@ -6,7 +6,9 @@
 // hide latency. Max pooling checks each plane for NaN while copying and takes the plain max
 // instruction when there is none. 1-row windows with stride 2 or 3 without argmax (forward-only
 // 1-d max pooling) skip the copy: the window max at every column, then every s-th. Average
-// backward with stride 1 is a box sum over the zero-padded, divided output gradient.
+// backward with stride 1 is a box sum over the zero-padded, divided output gradient; with a W
+// stride of 2..8 it sums shifted copies of the covering gradient rows per stride phase and
+// interleaves the phases.
 #include "ops/cpu/pool_avx2.h"
 
 #include <algorithm>
@@ -440,6 +442,90 @@ float SumImpl(const float* x, int64_t n) {
   return sum;
 }
 
+// Interleaves the 16 floats of a (even positions) and b (odd positions).
+inline void Interleave2(__m256 a, __m256 b, __m256* lo, __m256* hi) {
+  const __m256 l = _mm256_unpacklo_ps(a, b);  // a0 b0 a1 b1 | a4 b4 a5 b5
+  const __m256 u = _mm256_unpackhi_ps(a, b);  // a2 b2 a3 b3 | a6 b6 a7 b7
+  *lo = _mm256_permute2f128_ps(l, u, 0x20);
+  *hi = _mm256_permute2f128_ps(l, u, 0x31);
+}
+
+// First output row oh whose window covers input row i, and one past the last (axis a).
+int64_t FirstCovering(const Axis& a, int64_t i) {
+  const int64_t top = i + a.pad - a.k + 1;  // the window of oh covers i iff oh s in [top, i + pad]
+  return top <= 0 ? 0 : (top + a.s - 1) / a.s;
+}
+int64_t EndCovering(const Axis& a, int64_t i) { return std::min(a.out, (i + a.pad) / a.s + 1); }
+
+// Average pooling backward with a W stride s > 1, one input row at a time. R, the sum of the
+// divided gradient rows whose windows cover the row, starts at `lead` in a zero-padded row.
+// Input column iw = j s + q receives outputs ow = j + d - t, t < T, with r = (q + pad) % s,
+// d = (q + pad) / s and T = ceil((k - r) / s) (none if r >= k): per phase q, a sum of T shifted
+// loads of R; the phases are then interleaved into the row (in registers for s = 2).
+void AvgBackwardStridedImpl(const Pool2dParams& p, const Geometry& g, const Tensor& gy, const Tensor& gx) {
+  const float* gyp = gy.data<float>();
+  float* gxp = gx.data<float>();
+  const Axis &h = g.h, &w = g.w;
+  const int64_t s = w.s;
+  const int64_t slots = RoundUp((w.in + s - 1) / s);  // per phase of an input row
+  const int64_t lead = RoundUp((w.k + s - 1) / s);
+  const int64_t width = lead + RoundUp(std::max(slots + (s - 1 + w.pad) / s, w.out));
+  std::vector<int64_t> shift(s), taps(s);
+  for (int64_t q = 0; q < s; ++q) {
+    const int64_t r = (q + w.pad) % s;
+    shift[q] = lead + (q + w.pad) / s;
+    taps[q] = r < w.k ? (w.k - r + s - 1) / s : 0;
+  }
+  std::vector<float> inv_w = ColumnCounts(w, p.count_include_pad);
+  for (float& c : inv_w) c = 1.0f / c;
+  ForPlanes(g.planes, g.in_plane() + g.out_plane() * g.taps(), [&](int64_t p0, int64_t p1) {
+    std::vector<float> divided(h.out * width, 0.0f), row_sum(width, 0.0f);
+    alignas(32) float phase[kLanes * kLanes];  // s <= 8 phases of 8 slots for the scalar interleave
+    for (int64_t pl = p0; pl < p1; ++pl) {
+      const float* gyq = gyp + pl * g.out_plane();
+      float* gxq = gxp + pl * g.in_plane();
+      for (int64_t oh = 0; oh < h.out; ++oh) {
+        const float inv_h = 1.0f / static_cast<float>(h.Count(oh, p.count_include_pad));
+        float* dr = divided.data() + oh * width + lead;
+        for (int64_t ow = 0; ow < w.out; ++ow) dr[ow] = gyq[oh * w.out + ow] * inv_h * inv_w[ow];
+      }
+      for (int64_t ih = 0; ih < h.in; ++ih) {
+        const int64_t oa = FirstCovering(h, ih), ob = EndCovering(h, ih);
+        const float* r = oa + 1 == ob ? divided.data() + oa * width : row_sum.data();
+        if (oa + 1 != ob) {
+          for (int64_t c = 0; c < width; c += kLanes) {
+            __m256 sum = _mm256_setzero_ps();
+            for (int64_t oh = oa; oh < ob; ++oh) sum = _mm256_add_ps(sum, _mm256_loadu_ps(divided.data() + oh * width + c));
+            _mm256_storeu_ps(row_sum.data() + c, sum);
+          }
+        }
+        float* out = gxq + ih * w.in;
+        for (int64_t j0 = 0; j0 < slots; j0 += kLanes) {
+          __m256 acc[2];
+          for (int64_t q = 0; q < s; ++q) {
+            __m256 sum = _mm256_setzero_ps();
+            for (int64_t t = 0; t < taps[q]; ++t) sum = _mm256_add_ps(sum, _mm256_loadu_ps(r + shift[q] + j0 - t));
+            if (s == 2) {
+              acc[q] = sum;
+            } else {
+              _mm256_store_ps(phase + q * kLanes, sum);
+            }
+          }
+          const int64_t first = j0 * s, left = w.in - first;
+          if (s == 2) {
+            __m256 lo, hi;
+            Interleave2(acc[0], acc[1], &lo, &hi);
+            StoreUpTo8(out + first, lo, left);
+            if (left > kLanes) StoreUpTo8(out + first + kLanes, hi, left - kLanes);
+            continue;
+          }
+          for (int64_t i = 0; i < kLanes * s && i < left; ++i) out[first + i] = phase[(i % s) * kLanes + i / s];
+        }
+      }
+    }
+  });
+}
+
 #endif  // __AVX2__
 
 }  // namespace
@@ -457,8 +543,14 @@ bool ForwardAvx2(const Pool2dParams& p, const Geometry& g, const Tensor& x, cons
 
 bool AvgBackwardAvx2(const Pool2dParams& p, const Geometry& g, const Tensor& gy, const Tensor& gx) {
 #ifdef __AVX2__
-  if (gy.dtype() != DType::kFloat32 || p.mode != PoolMode::kAvg || p.stride_h != 1 || p.stride_w != 1) return false;
-  AvgBackwardS1Impl(p, g, gy, gx);
+  if (gy.dtype() != DType::kFloat32 || p.mode != PoolMode::kAvg || p.stride_w > kLanes) return false;
+  if (p.stride_h == 1 && p.stride_w == 1) {
+    AvgBackwardS1Impl(p, g, gy, gx);
+  } else if (p.stride_w == 1) {
+    return false;
+  } else {
+    AvgBackwardStridedImpl(p, g, gy, gx);
+  }
   return true;
 #else
   return false;

@@ -19,7 +19,8 @@ namespace pool {
 bool ForwardAvx2(const Pool2dParams& p, const Geometry& g, const Tensor& x, const Tensor& y,
                  const Tensor& indices);
 
-// Pool2dKernels::backward for float32 average pooling with stride 1: gy (N, C, OH, OW) -> gx.
+// Pool2dKernels::backward for float32 average pooling, gy (N, C, OH, OW) -> gx (N, C, H, W):
+// stride 1, or a W stride of 2..8 (any H stride).
 bool AvgBackwardAvx2(const Pool2dParams& p, const Geometry& g, const Tensor& gy, const Tensor& gx);
 
 // Means of the planes [p0, p1) of x (planes of hw contiguous floats) into y[p0..p1).
