@@ -5,6 +5,10 @@ PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476
 An optional argument keeps only the cases whose name contains it. Each figure is the best of 5 runs
 of at least 0.5 s (the mean time per call within the run), as conv_benchmark's _min rows with
 --benchmark_repetitions=5.
+
+On a loaded machine wall times of 2-thread runs mostly measure the scheduler; then compare CPU time
+on one thread instead: --threads=1 --cpu-time here (process CPU time), and conv_benchmark's "CPU"
+column under OMP_NUM_THREADS=1.
 """
 import sys
 import time
@@ -12,7 +16,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
+CLOCK = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
+torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
 
@@ -53,11 +59,11 @@ def time_ms(fn, min_time=0.5, repeat=5):
     fn()
     best = float("inf")
     for _ in range(repeat):
-        calls, start = 0, time.perf_counter()
+        calls, start = 0, CLOCK()
         while True:
             fn()
             calls += 1
-            elapsed = time.perf_counter() - start
+            elapsed = CLOCK() - start
             if elapsed >= min_time:
                 break
         best = min(best, elapsed / calls * 1e3)
@@ -95,7 +101,8 @@ def bench(k):
 
 
 def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    names = [a for a in sys.argv[1:] if not a.startswith("--")]
+    only = names[0] if names else ""
     for k in cases():
         if only not in k["name"]:
             continue
