@@ -17,6 +17,7 @@ namespace {
 template <class T, class Fn>
 void ForEachImage(const ModeTransformFactory<T>& f, int64_t count, const Fn& fn) {
   const ModeLayout& l = f.layout();
+  const SingleThreadedBlas single_threaded_blas;
   ParallelFor(0, count, ImageGrain(l.h * l.w), [&](int64_t lo, int64_t hi) {
     std::unique_ptr<ModeTransform<T>> tr = f.Make();
     std::vector<T> modes(l.buffer_size());

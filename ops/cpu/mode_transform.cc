@@ -275,6 +275,14 @@ FftAlgorithm ChooseModeTransform(FftAlgorithm requested, const ModeLayout& l) {
   return dft_macs * 0.022 < fft_units * 0.18 ? FftAlgorithm::kDft : FftAlgorithm::kFft;
 }
 
+SingleThreadedBlas::SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
+  if (previous_ != 1) openblas_set_num_threads(1);
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (previous_ != 1) openblas_set_num_threads(previous_);
+}
+
 int64_t ImageGrain(int64_t pixels) {
   return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, 4 * pixels));
 }

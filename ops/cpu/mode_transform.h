@@ -74,6 +74,19 @@ extern template class ModeTransformFactory<double>;
 // Images per parallel chunk: forking threads costs more than transforming a few small images.
 int64_t ImageGrain(int64_t pixels);
 
+// Keeps OpenBLAS single-threaded for its scope, for GEMMs issued from inside ParallelFor (OpenBLAS
+// runs its own thread pool, which would oversubscribe the cores from there).
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_;
+};
+
 }  // namespace cpu
 }  // namespace nb360
 

@@ -7,7 +7,7 @@
 // faster than FFTW at the FNO's 94 and 137 point grids). The mixing is one complex GEMM per mode
 // (OpenBLAS cgemm / zgemm). Images run in parallel (ParallelFor, one transform workspace per
 // chunk), as do modes for the mixing; the GEMMs called there are single-threaded (oneDNN inside an
-// OpenMP region; OpenBLAS below its threading size). Left out: overlapping mode blocks.
+// OpenMP region, OpenBLAS by SingleThreadedBlas). Left out: overlapping mode blocks.
 #include <cblas.h>
 
 #include <algorithm>
@@ -34,6 +34,7 @@ template <class T>
 void ImagesToModes(const ModeTransformFactory<T>& f, const ModeLayout& l, const T* images,
                    int64_t count, bool weight_columns, T* out) {
   const T inv_hw = T(1) / static_cast<T>(l.h * l.w);
+  const SingleThreadedBlas single_threaded_blas;
   ParallelFor(0, count, ImageGrain(l.h * l.w), [&](int64_t lo, int64_t hi) {
     std::unique_ptr<ModeTransform<T>> tr = f.Make();
     std::vector<T> modes(l.buffer_size());
@@ -55,6 +56,7 @@ template <class T>
 void ModesToImages(const ModeTransformFactory<T>& f, const ModeLayout& l, const T* in, int64_t count,
                    bool weight_columns, T* images) {
   const T inv_hw = T(1) / static_cast<T>(l.h * l.w);
+  const SingleThreadedBlas single_threaded_blas;
   ParallelFor(0, count, ImageGrain(l.h * l.w), [&](int64_t lo, int64_t hi) {
     std::unique_ptr<ModeTransform<T>> tr = f.Make();
     std::vector<T> modes(l.buffer_size());
@@ -132,6 +134,7 @@ void WeightGradsToNatural(const ModeLayout& l, const T* g, int64_t io, T* gw1, T
 template <class Fn>
 void ForEachMode(const ModeLayout& l, int64_t a, int64_t b, int64_t c, const Fn& fn) {
   const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, 4 * a * b * c));
+  const SingleThreadedBlas single_threaded_blas;
   ParallelFor(0, l.count(), grain, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m) fn(m);
   });
