@@ -360,6 +360,40 @@ void LayerNormForwardT(const LayerNormParams& p, const Tensor& x, const Tensor& 
 // Rows accumulated in the element type before the per-column sums are added into double.
 constexpr int64_t kRowBlock = 16;
 
+// One row of LayerNorm backward in a single fused pass plus the output pass: with kParams adds
+// gy * xhat and gy to bw, bb; with o writes gx = invstd * (g - mean(g) - xhat * mean(g * xhat)),
+// g = gy * w (kWeight) or gy.
+template <class T, bool kWeight, bool kParams>
+void LayerNormBackwardRow(const T* xr, const T* gr, const T* w, int64_t d, T m, T is, T* bw, T* bb, T* o) {
+  double sg = 0, sgx = 0;
+  for (int64_t k0 = 0; k0 < d; k0 += kSumBlock) {
+    const int64_t k1 = std::min(d, k0 + kSumBlock);
+    T u = 0, v = 0;
+#pragma omp simd reduction(+ : u, v)
+    for (int64_t i = k0; i < k1; ++i) {
+      const T xc = xr[i] - m;
+      if constexpr (kParams) {
+        bw[i] += gr[i] * (xc * is);
+        bb[i] += gr[i];
+      }
+      const T g = kWeight ? gr[i] * w[i] : gr[i];
+      u += g;
+      v += g * xc;
+    }
+    sg += static_cast<double>(u);
+    sgx += static_cast<double>(v);
+  }
+  if (o == nullptr) return;
+  const double isd = static_cast<double>(is);
+  const T a = static_cast<T>(isd * isd * isd * sgx / static_cast<double>(d));  // coefficient of (x - m)
+  const T c = static_cast<T>(isd * sg / static_cast<double>(d));
+#pragma omp simd
+  for (int64_t i = 0; i < d; ++i) {
+    const T g = kWeight ? gr[i] * w[i] : gr[i];
+    o[i] = g * is - (xr[i] - m) * a - c;
+  }
+}
+
 template <class T>
 void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& weight, const Tensor& mean,
                         const Tensor& invstd, const Tensor& gy, const Tensor& gx, const Tensor& gweight,
@@ -372,6 +406,8 @@ void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& w
   const T* ip = invstd.data<T>();
   T* gxp = gx.defined() ? gx.data<T>() : nullptr;
   const bool param_grads = gweight.defined() || gbias.defined();
+  auto row_fn = wp != nullptr ? (param_grads ? LayerNormBackwardRow<T, true, true> : LayerNormBackwardRow<T, true, false>)
+                              : (param_grads ? LayerNormBackwardRow<T, false, true> : LayerNormBackwardRow<T, false, false>);
   const int64_t chunks = NumChunks(rows, std::max<int64_t>(1, kGrainElements / d));
   // Per chunk: d partial sums of gy * xhat, then d of gy.
   std::vector<double> part(param_grads ? static_cast<size_t>(chunks * d * 2) : 0, 0.0);
@@ -379,46 +415,19 @@ void LayerNormBackwardT(const LayerNormParams&, const Tensor& x, const Tensor& w
     double* pw = param_grads ? part.data() + k * d * 2 : nullptr;
     double* pb = param_grads ? pw + d : nullptr;
     std::vector<T> block_w(param_grads ? d : 0, T(0)), block_b(param_grads ? d : 0, T(0));
-    std::vector<T> gw_buf(wp != nullptr ? d : 0);
     T* bw = block_w.data();
     T* bb = block_b.data();
     for (int64_t r = lo; r < hi; ++r) {
-      const T* xr = xp + r * d;
-      const T* gr = gp + r * d;
-      const T m = mp[r], is = ip[r];
-      if (param_grads) {
+      row_fn(xp + r * d, gp + r * d, wp, d, mp[r], ip[r], bw, bb, gxp == nullptr ? nullptr : gxp + r * d);
+      if (param_grads && ((r - lo) % kRowBlock == kRowBlock - 1 || r == hi - 1)) {
 #pragma omp simd
         for (int64_t i = 0; i < d; ++i) {
-          bw[i] += gr[i] * ((xr[i] - m) * is);
-          bb[i] += gr[i];
-        }
-        if ((r - lo) % kRowBlock == kRowBlock - 1 || r == hi - 1) {
-#pragma omp simd
-          for (int64_t i = 0; i < d; ++i) {
-            pw[i] += static_cast<double>(bw[i]);
-            pb[i] += static_cast<double>(bb[i]);
-            bw[i] = T(0);
-            bb[i] = T(0);
-          }
+          pw[i] += static_cast<double>(bw[i]);
+          pb[i] += static_cast<double>(bb[i]);
+          bw[i] = T(0);
+          bb[i] = T(0);
         }
       }
-      if (gxp == nullptr) continue;
-      // g = gy * w; gx = invstd * (g - mean(g) - xhat * mean(g * xhat)).
-      const T* g = gr;
-      if (wp != nullptr) {
-        T* buf = gw_buf.data();
-#pragma omp simd
-        for (int64_t i = 0; i < d; ++i) buf[i] = gr[i] * wp[i];
-        g = buf;
-      }
-      double sg = 0, sgx = 0;
-      GradMoments(g, xr, d, m, &sg, &sgx);
-      const double isd = static_cast<double>(is);
-      const T a = static_cast<T>(isd * isd * isd * sgx / static_cast<double>(d));  // coefficient of (x - m)
-      const T c = static_cast<T>(isd * sg / static_cast<double>(d));
-      T* o = gxp + r * d;
-#pragma omp simd
-      for (int64_t i = 0; i < d; ++i) o[i] = g[i] * is - (xr[i] - m) * a - c;
     }
   });
   if (!param_grads) return;
