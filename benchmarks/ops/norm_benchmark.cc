@@ -1,0 +1,94 @@
+// Norm benchmarks, float32, 2 threads: BatchNorm2d in training mode (batch statistics, running
+// statistics updated) at the WRN-16-4 shapes (batch 128: 64x32x32, 128x16x16, 256x8x8, affine) and the
+// DARTS search shape (64, 16, 32, 32; affine=False, as DARTS's search cells use), BatchNorm1d on
+// (32, 64, 1000), and LayerNorm over the last dim of (64, 512, 256) (affine). Each case runs forward
+// only (no gradients recorded) and forward + backward (gradients for x and the affine parameters).
+// Bytes processed count the tensor traffic of the two-pass kernels: forward reads x twice and
+// writes y; backward reads x and gy twice and writes gx. Compare with benchmarks/ops/torch_norm.py.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/autograd.h"
+#include "engine/parallel.h"
+#include "engine/rng.h"
+#include "ops/norm.h"
+
+namespace nb360 {
+namespace {
+
+struct NormCase {
+  std::string name;
+  Shape shape;
+  bool layer_norm;  // else batch norm (training, with running statistics)
+  bool affine;
+};
+
+std::vector<NormCase> Cases() {
+  return {
+      {"BatchNorm2d_WRN_128x64x32x32", {128, 64, 32, 32}, false, true},
+      {"BatchNorm2d_WRN_128x128x16x16", {128, 128, 16, 16}, false, true},
+      {"BatchNorm2d_WRN_128x256x8x8", {128, 256, 8, 8}, false, true},
+      {"BatchNorm2d_DARTS_64x16x32x32", {64, 16, 32, 32}, false, false},
+      {"BatchNorm1d_32x64x1000", {32, 64, 1000}, false, true},
+      {"LayerNorm_64x512x256", {64, 512, 256}, true, true},
+  };
+}
+
+Tensor Random(const Shape& shape, uint64_t seed, double mean = 0.0, double stddev = 1.0) {
+  Tensor t = Tensor::Empty(shape);
+  Generator(seed).Normal(t, mean, stddev);
+  return t;
+}
+
+void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
+  SetNumThreads(2);
+  const int64_t groups = k.layer_norm ? k.shape.back() : k.shape[1];
+  Tensor x = Random(k.shape, 1, 0.5, 2.0);
+  Tensor w = k.affine ? Random({groups}, 2, 1.0, 0.1) : Tensor();
+  Tensor b = k.affine ? Random({groups}, 3, 0.0, 0.1) : Tensor();
+  const Tensor rm = Tensor::Zeros({groups}), rv = Tensor::Ones({groups});
+  if (backward) {
+    x.set_requires_grad(true);
+    if (k.affine) {
+      w.set_requires_grad(true);
+      b.set_requires_grad(true);
+    }
+  }
+  auto run = [&] {
+    return k.layer_norm ? LayerNorm(x, {groups}, w, b) : BatchNorm(x, w, b, rm, rv, /*training=*/true);
+  };
+  const Tensor gy = Random(k.shape, 4);
+  for (auto _ : state) {
+    Tensor y = run();
+    if (backward) {
+      y.Backward(gy);
+      x.ZeroGrad();
+      if (k.affine) {
+        w.ZeroGrad();
+        b.ZeroGrad();
+      }
+    }
+    benchmark::DoNotOptimize(y.raw_data());
+  }
+  const double bytes = 4.0 * x.numel() * (backward ? 8 : 3);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+}
+
+// Registers BM_<case>_Forward and BM_<case>_ForwardBackward for every case.
+const bool kRegistered = [] {
+  for (const NormCase& k : Cases()) {
+    for (bool backward : {false, true}) {
+      const std::string name = "BM_" + k.name + (backward ? "_ForwardBackward" : "_Forward");
+      benchmark::RegisterBenchmark(name.c_str(), [k, backward](benchmark::State& s) { RunCase(s, k, backward); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->MinTime(1.0);
+    }
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace nb360

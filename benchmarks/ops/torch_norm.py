@@ -1,0 +1,85 @@
+"""PyTorch side of benchmarks/ops/norm_benchmark.cc: the same cases, float32, 2 threads.
+
+Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines. For the best
+PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
+An optional argument keeps only the cases whose name contains it.
+"""
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+# name, shape, layer_norm, affine (batch norm: training mode with running statistics)
+CASES = [
+    ("BatchNorm2d_WRN_128x64x32x32", (128, 64, 32, 32), False, True),
+    ("BatchNorm2d_WRN_128x128x16x16", (128, 128, 16, 16), False, True),
+    ("BatchNorm2d_WRN_128x256x8x8", (128, 256, 8, 8), False, True),
+    ("BatchNorm2d_DARTS_64x16x32x32", (64, 16, 32, 32), False, False),
+    ("BatchNorm1d_32x64x1000", (32, 64, 1000), False, True),
+    ("LayerNorm_64x512x256", (64, 512, 256), True, True),
+]
+
+
+def time_ms(fn, min_time=0.2, repeat=5):
+    """Best over `repeat` runs of the mean time per call, each run lasting at least min_time seconds."""
+    fn()
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        calls, start = 0, time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        best = min(best, elapsed / calls * 1e3)
+    return best
+
+
+def bench(shape, layer_norm, affine):
+    groups = shape[-1] if layer_norm else shape[1]
+    x = torch.randn(*shape) * 2.0 + 0.5
+    w = (torch.randn(groups) * 0.1 + 1.0) if affine else None
+    b = (torch.randn(groups) * 0.1) if affine else None
+    rm, rv = torch.zeros(groups), torch.ones(groups)
+
+    def op(xx, ww, bb):
+        if layer_norm:
+            return F.layer_norm(xx, (groups,), ww, bb)
+        return F.batch_norm(xx, rm, rv, ww, bb, training=True)
+
+    def forward():
+        with torch.no_grad():
+            op(x, w, b)
+
+    xg = x.clone().requires_grad_(True)
+    wg = w.clone().requires_grad_(True) if affine else None
+    bg = b.clone().requires_grad_(True) if affine else None
+    gy = torch.randn(*shape)
+
+    def forward_backward():
+        for t in (xg, wg, bg):
+            if t is not None:
+                t.grad = None
+        op(xg, wg, bg).backward(gy)
+
+    return time_ms(forward), time_ms(forward_backward)
+
+
+def main():
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    for name, shape, layer_norm, affine in CASES:
+        if only not in name:
+            continue
+        fwd, fb = bench(shape, layer_norm, affine)
+        print(f"BM_{name}_Forward  {fwd:.3f}", flush=True)
+        print(f"BM_{name}_ForwardBackward  {fb:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
