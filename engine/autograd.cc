@@ -44,12 +44,23 @@ Grads AccumulateGrad::Apply(const Tensor& grad_output) {
   std::shared_ptr<TensorImpl> leaf = leaf_.lock();
   if (leaf == nullptr) return {};
   Tensor t(leaf);
-  Tensor g = grad_output;
-  if (g.shape() != t.shape()) g = SumToShape(g, t.shape());
-  if (g.dtype() != t.dtype()) g = g.To(t.dtype());
+  // Work on grad_output itself unless it must be reduced or converted, so that the ownership check
+  // below sees the engine's own handle only.
+  Tensor converted;
+  if (grad_output.shape() != t.shape()) converted = SumToShape(grad_output, t.shape());
+  if ((converted.defined() ? converted : grad_output).dtype() != t.dtype()) {
+    converted = (converted.defined() ? converted : grad_output).To(t.dtype());
+  }
+  const Tensor& g = converted.defined() ? converted : grad_output;
   Tensor prev = t.grad();
-  // Own the stored gradient: it must not alias a tensor the caller may still modify.
-  t.set_grad(prev.defined() ? AddSameShape(prev, g) : g.Clone().Detach());
+  if (prev.defined()) {
+    t.set_grad(AddSameShape(prev, g));
+  } else if (g.IsUniquelyOwned() && g.is_contiguous()) {
+    t.set_grad(g);  // nobody else holds this buffer: keep it instead of copying
+  } else {
+    // Own the stored gradient: it must not alias a tensor the caller may still read or modify.
+    t.set_grad(g.Clone().Detach());
+  }
   return {};
 }
 

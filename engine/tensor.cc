@@ -384,6 +384,10 @@ Tensor& Tensor::set_requires_grad(bool requires) {
   return *this;
 }
 
+bool Tensor::IsUniquelyOwned() const {
+  return impl_ != nullptr && impl_.use_count() == 1 && impl_->storage.use_count() == 1;
+}
+
 bool Tensor::is_leaf() const { return impl_ == nullptr || impl_->grad_fn == nullptr; }
 
 Tensor Tensor::grad() const {

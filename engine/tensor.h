@@ -111,6 +111,9 @@ class Tensor {
   std::string Describe() const;
 
   bool SameImpl(const Tensor& o) const { return impl_ == o.impl_; }
+  // True when this handle is the only reference to its impl and the impl the only user of its
+  // storage: nothing else can observe or modify the data.
+  bool IsUniquelyOwned() const;
   TensorImpl* impl() const { return impl_.get(); }
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 

@@ -95,6 +95,17 @@ TEST(Autograd, NoReferenceCycleKeepsOutputsAlive) {
   EXPECT_TRUE(weak.expired());
 }
 
+TEST(Autograd, LeafGradientsNeverAliasEachOtherOrTheCaller) {
+  Tensor a = Param({1, 2}, {2}), b = Param({3, 4}, {2});
+  Tensor g = Tensor::FromVector<float>({1, 1}, {2});
+  Add(a, b).Backward(g);  // add passes the same gradient tensor to both inputs
+  EXPECT_NE(a.grad().storage(), b.grad().storage());
+  EXPECT_NE(a.grad().storage(), g.storage());
+  a.grad().Fill(5);
+  EXPECT_THAT(b.grad().ToVector<float>(), ElementsAre(1, 1));
+  EXPECT_THAT(g.ToVector<float>(), ElementsAre(1, 1));
+}
+
 TEST(Autograd, NonScalarNeedsGradient) {
   Tensor x = Param({1, 2}, {2});
   EXPECT_THROW(Exp(x).Backward(), Error);
