@@ -68,7 +68,7 @@ struct Operand {
 
 struct Plan {
   dnnl::primitive primitive;
-  std::vector<Operand> operands;  // in the order of the pointers passed to Execute
+  std::vector<Operand> operands;  // in the order of the tensors passed to Execute
   memory::desc scratchpad;
 };
 
@@ -241,16 +241,44 @@ Tensor Buffer(size_t bytes) {
   return Tensor::Empty({static_cast<int64_t>((bytes + sizeof(float) - 1) / sizeof(float))});
 }
 
-void Execute(const Plan& plan, const std::vector<void*>& pointers) {
+// The gradient gy of the last backward-data pass on this thread, as reordered for its primitive.
+// The front-end runs backward-weight right after backward-data with the same gy, which then skips
+// its own reorder of gy (the largest operand of both). The entry holds gy's storage, so a matching
+// data pointer means the same, unchanged tensor; it is dropped when used and by every other pass.
+struct ReorderedGradient {
+  std::shared_ptr<Storage> storage;
+  const void* data = nullptr;
+  memory::desc layout;
+  Tensor buffer;
+};
+
+ReorderedGradient& LastGradient() {
+  thread_local ReorderedGradient last;
+  return last;
+}
+
+// Runs the plan on the user tensors `operands` (in the plan's order). `pass` says how the reordered
+// gradient is shared (see ReorderedGradient).
+void Execute(const Plan& plan, Pass pass, const std::vector<const Tensor*>& operands) {
   dnnl::stream& stream = Stream();
+  ReorderedGradient& last = LastGradient();
+  ReorderedGradient reused = std::move(last);
+  last = ReorderedGradient();
   std::unordered_map<int, memory> args;
   std::vector<Tensor> buffers;
   std::vector<std::pair<const Operand*, memory>> outputs;  // operands to reorder back, with their memory
   for (size_t i = 0; i < plan.operands.size(); ++i) {
     const Operand& op = plan.operands[i];
-    memory user(op.user, Engine(), pointers[i]);
+    const Tensor& t = *operands[i];
+    memory user(op.user, Engine(), t.raw_data());
     if (!op.reorder) {
       args.emplace(op.arg, user);
+      continue;
+    }
+    const bool gradient = op.arg == DNNL_ARG_DIFF_DST;
+    if (gradient && pass == Pass::kBackwardWeight && reused.data == t.raw_data() &&
+        reused.storage == t.storage() && reused.layout == op.inner) {
+      args.emplace(op.arg, memory(op.inner, Engine(), reused.buffer.raw_data()));
       continue;
     }
     buffers.push_back(Buffer(op.inner.get_size()));
@@ -260,6 +288,7 @@ void Execute(const Plan& plan, const std::vector<void*>& pointers) {
     } else {
       op.reorder->execute(stream, user, inner);
     }
+    if (gradient && pass == Pass::kBackwardData) last = {t.storage(), t.raw_data(), op.inner, buffers.back()};
     args.emplace(op.arg, inner);
   }
   if (plan.scratchpad.get_size() > 0) {
@@ -275,10 +304,10 @@ Geometry GeometryOf(const Tensor& x, const Tensor& w, const Tensor& y) {
   return {x.size(0), x.size(1), x.size(2), x.size(3), y.size(1), y.size(2), y.size(3), w.size(2), w.size(3)};
 }
 
-bool Run(const Key& k, const std::vector<void*>& pointers) {
+bool Run(const Key& k, const std::vector<const Tensor*>& operands) {
   const Plan* plan = GetPlan(k);
   if (plan == nullptr) return false;
-  Execute(*plan, pointers);
+  Execute(*plan, k.pass, operands);
   return true;
 }
 
@@ -287,22 +316,22 @@ bool Run(const Key& k, const std::vector<void*>& pointers) {
 bool DnnlConvForward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b,
                      const Tensor& y) {
   const Key k{Pass::kForward, GeometryOf(x, w, y), p, b.defined()};
-  std::vector<void*> ptrs = {x.raw_data(), w.raw_data(), y.raw_data()};
-  if (b.defined()) ptrs.push_back(b.raw_data());
-  return Run(k, ptrs);
+  std::vector<const Tensor*> operands = {&x, &w, &y};
+  if (b.defined()) operands.push_back(&b);
+  return Run(k, operands);
 }
 
 bool DnnlConvBackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
   const Key k{Pass::kBackwardData, GeometryOf(gx, w, gy), p, false};
-  return Run(k, {gy.raw_data(), w.raw_data(), gx.raw_data()});
+  return Run(k, {&gy, &w, &gx});
 }
 
 bool DnnlConvBackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
                             const Tensor& gb) {
   const Key k{Pass::kBackwardWeight, GeometryOf(x, gw, gy), p, gb.defined()};
-  std::vector<void*> ptrs = {x.raw_data(), gy.raw_data(), gw.raw_data()};
-  if (gb.defined()) ptrs.push_back(gb.raw_data());
-  return Run(k, ptrs);
+  std::vector<const Tensor*> operands = {&x, &gy, &gw};
+  if (gb.defined()) operands.push_back(&gb);
+  return Run(k, operands);
 }
 
 }  // namespace cpu
