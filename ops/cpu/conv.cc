@@ -15,11 +15,11 @@ namespace cpu {
 namespace {
 
 // Which float32 depthwise passes run on the plane kernels rather than oneDNN, as measured at the
-// DARTS shapes (benchmarks/ops/conv_benchmark.cc): the plane kernels win every backward pass (by 4-10x
-// when dilated or 5x5, where oneDNN 2.6 falls back to im2col + GEMM) except 3x3 strided undilated ones,
-// where oneDNN's jit depthwise kernels are 1.6x faster; oneDNN's AVX-512 forward wins for kernels
-// larger than 3x3 and for strides > 1. NB360_CONV_DEPTHWISE=dnnl (read once) sends every depthwise
-// pass to oneDNN, for measuring.
+// DARTS shapes (benchmarks/ops/conv_benchmark.cc): the plane kernels win every unit-stride pass
+// (backward passes by 4-10x when dilated or 5x5, where oneDNN 2.6 falls back to im2col + GEMM) and
+// strided backward passes except 3x3 undilated ones; oneDNN's jit depthwise kernels win strided
+// forward passes and 3x3 undilated strided backward passes (about 1.6x). NB360_CONV_DEPTHWISE=dnnl
+// (read once) sends every depthwise pass to oneDNN, for measuring.
 bool UseDirectDepthwise(bool forward, DType dtype, const Conv2dParams& p, const Shape& x, const Shape& w) {
   static const bool dnnl = [] {
     const char* v = std::getenv("NB360_CONV_DEPTHWISE");
@@ -28,7 +28,7 @@ bool UseDirectDepthwise(bool forward, DType dtype, const Conv2dParams& p, const 
   if (dtype != DType::kFloat32 || dnnl || !IsDepthwise(p, x, w)) return false;
   const bool strided = p.stride_h > 1 || p.stride_w > 1;
   const bool dilated = p.dilation_h > 1 || p.dilation_w > 1;
-  if (forward) return !strided && w[2] <= 3 && w[3] <= 3;
+  if (forward) return !strided;
   return !strided || dilated || w[2] != 3 || w[3] != 3;
 }
 

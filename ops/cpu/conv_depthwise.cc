@@ -7,7 +7,8 @@
 //   backward data    gx = the padded, zero-upsampled gy correlated with the flipped kernel
 //   backward weight  gw[i][j] = sum over images and (r, q) of gy[r][q] * xpad[r*sh + i*dh][q*sw + j*dw],
 //                    with gy's columns zero-upsampled when sw > 1
-// 3x3 and 5x5 kernels are compile-time sizes, so their taps unroll and eight outputs share registers.
+// 3x3 and 5x5 kernels are compile-time sizes, so their taps unroll and a vector of outputs shares
+// registers; the vectors are 16 floats on CPUs with AVX-512 (chosen at run time), else 8.
 // Forward and backward-data parallelise over (image, channel) planes, backward-weight over channels
 // (float lanes within an image, double across images).
 #include "ops/cpu/conv_depthwise.h"
@@ -60,11 +61,40 @@ class PaddedPlane {
   int64_t cols_ = 0;
 };
 
-// Eight floats, and unaligned loads / stores of them (GCC / Clang vector extensions).
+// Vectors of 8 (AVX2) and 16 (AVX-512) floats, and unaligned loads / stores of them (GCC / Clang
+// vector extensions). The kernels below are templates on the vector type, always inlined into one
+// entry point per instruction set; the AVX-512 ones are compiled for it with a target attribute and
+// chosen at run time on CPUs that have it.
 typedef float V8 __attribute__((vector_size(32)));
-typedef float V8Unaligned __attribute__((vector_size(32), aligned(4), may_alias));
-inline V8 Load(const float* p) { return *reinterpret_cast<const V8Unaligned*>(p); }
-inline void Store(float* p, V8 v) { *reinterpret_cast<V8Unaligned*>(p) = v; }
+typedef float V16 __attribute__((vector_size(64)));
+template <class V>
+struct Unaligned;
+template <>
+struct Unaligned<V8> {
+  typedef float type __attribute__((vector_size(32), aligned(4), may_alias));
+};
+template <>
+struct Unaligned<V16> {
+  typedef float type __attribute__((vector_size(64), aligned(4), may_alias));
+};
+template <class V>
+constexpr int kLanes = sizeof(V) / sizeof(float);
+
+// The vector at p, as an lvalue (references keep vectors out of function signatures, whose ABI
+// would depend on the instruction set).
+template <class V>
+inline typename Unaligned<V>::type& At(float* p) {
+  return *reinterpret_cast<typename Unaligned<V>::type*>(p);
+}
+template <class V>
+inline const typename Unaligned<V>::type& At(const float* p) {
+  return *reinterpret_cast<const typename Unaligned<V>::type*>(p);
+}
+
+bool HasAvx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
 
 // Spatial attributes of one correlation over a padded plane.
 struct Walk {
@@ -73,24 +103,35 @@ struct Walk {
   int64_t kh, kw;
 };
 
-// out[q] = bias + sum_ij k[i][j] * in[i*dh*ld + q + j*dw] for q < n: eight outputs at a time with
-// the sums in registers. KH, KW > 0 fix the kernel size at compile time (the taps unroll); 0 reads
-// it from kh, kw.
-template <int KH, int KW>
-void CorrelateRow(const float* in, int64_t ld, const float* k, float bias, int64_t dh, int64_t dw,
-                  int64_t kh_rt, int64_t kw_rt, int64_t n, float* out) {
-  const int64_t kh = KH > 0 ? KH : kh_rt, kw = KW > 0 ? KW : kw_rt;
-  int64_t q = 0;
-  for (; q + 8 <= n; q += 8) {
-    V8 acc = V8{} + bias;
+// out[q] = bias + sum_ij k[i][j] * in[i*dh*ld + q + j*dw] for q from `q` while a whole vector V
+// fits below n, with the sums in registers; returns the first q not done. KH, KW > 0 fix the kernel
+// size at compile time (the taps unroll); 0 reads it from kh, kw.
+template <class V, int KH, int KW>
+inline __attribute__((always_inline)) int64_t CorrelateVectors(const float* in, int64_t ld, const float* k,
+                                                               float bias, int64_t dh, int64_t dw, int64_t kh,
+                                                               int64_t kw, int64_t q, int64_t n, float* out) {
+  if (KH > 0) kh = KH;
+  if (KW > 0) kw = KW;
+  for (; q + kLanes<V> <= n; q += kLanes<V>) {
+    V acc = V{} + bias;
 #pragma GCC unroll 8
     for (int64_t i = 0; i < kh; ++i) {
       const float* row = in + i * dh * ld + q;
 #pragma GCC unroll 8
-      for (int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * Load(row + j * dw);
+      for (int64_t j = 0; j < kw; ++j) acc += k[i * kw + j] * At<V>(row + j * dw);
     }
-    Store(out + q, acc);
+    At<V>(out + q) = acc;
   }
+  return q;
+}
+
+// The same for every q < n: vectors V, then (for 16-float V) one 8-float vector, then scalars.
+template <class V, int KH, int KW>
+inline __attribute__((always_inline)) void CorrelateRow(const float* in, int64_t ld, const float* k,
+                                                        float bias, int64_t dh, int64_t dw, int64_t kh,
+                                                        int64_t kw, int64_t n, float* out) {
+  int64_t q = CorrelateVectors<V, KH, KW>(in, ld, k, bias, dh, dw, kh, kw, 0, n, out);
+  if (kLanes < V >> 8) q = CorrelateVectors<V8, KH, KW>(in, ld, k, bias, dh, dw, kh, kw, q, n, out);
   for (; q < n; ++q) {
     float acc = bias;
     for (int64_t i = 0; i < kh; ++i)
@@ -101,28 +142,47 @@ void CorrelateRow(const float* in, int64_t ld, const float* k, float bias, int64
 
 // out[r][q] = bias + sum_ij k[i][j] * in[(r*sh + i*dh) * ld + q*sw + j*dw]. A column stride sw > 1
 // computes the full-resolution row into `row` and keeps every sw-th column.
-template <int KH, int KW>
-void Correlate(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out,
-               std::vector<float>* row) {
+template <class V, int KH, int KW>
+inline __attribute__((always_inline)) void Correlate(const float* in, int64_t ld, const float* k, float bias,
+                                                     const Walk& w, float* out, std::vector<float>* row) {
   const int64_t full = (w.out_w - 1) * w.sw + 1;
   if (w.sw != 1) row->resize(full);
   for (int64_t r = 0; r < w.out_h; ++r) {
     const float* base = in + r * w.sh * ld;
     float* o = out + r * w.out_w;
     if (w.sw == 1) {
-      CorrelateRow<KH, KW>(base, ld, k, bias, w.dh, w.dw, w.kh, w.kw, w.out_w, o);
+      CorrelateRow<V, KH, KW>(base, ld, k, bias, w.dh, w.dw, w.kh, w.kw, w.out_w, o);
     } else {
-      CorrelateRow<KH, KW>(base, ld, k, bias, w.dh, w.dw, w.kh, w.kw, full, row->data());
+      CorrelateRow<V, KH, KW>(base, ld, k, bias, w.dh, w.dw, w.kh, w.kw, full, row->data());
       for (int64_t q = 0; q < w.out_w; ++q) o[q] = (*row)[q * w.sw];
     }
   }
 }
 
+template <class V>
+inline __attribute__((always_inline)) void CorrelateSized(const float* in, int64_t ld, const float* k,
+                                                          float bias, const Walk& w, float* out,
+                                                          std::vector<float>* row) {
+  if (w.kh == 3 && w.kw == 3) return Correlate<V, 3, 3>(in, ld, k, bias, w, out, row);
+  if (w.kh == 5 && w.kw == 5) return Correlate<V, 5, 5>(in, ld, k, bias, w, out, row);
+  Correlate<V, 0, 0>(in, ld, k, bias, w, out, row);
+}
+
+void CorrelateAvx2(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out,
+                   std::vector<float>* row) {
+  CorrelateSized<V8>(in, ld, k, bias, w, out, row);
+}
+
+__attribute__((target("avx512f"))) void CorrelateAvx512(const float* in, int64_t ld, const float* k,
+                                                        float bias, const Walk& w, float* out,
+                                                        std::vector<float>* row) {
+  CorrelateSized<V16>(in, ld, k, bias, w, out, row);
+}
+
 void CorrelateAny(const float* in, int64_t ld, const float* k, float bias, const Walk& w, float* out,
                   std::vector<float>* row) {
-  if (w.kh == 3 && w.kw == 3) return Correlate<3, 3>(in, ld, k, bias, w, out, row);
-  if (w.kh == 5 && w.kw == 5) return Correlate<5, 5>(in, ld, k, bias, w, out, row);
-  Correlate<0, 0>(in, ld, k, bias, w, out, row);
+  if (HasAvx512()) return CorrelateAvx512(in, ld, k, bias, w, out, row);
+  CorrelateAvx2(in, ld, k, bias, w, out, row);
 }
 
 // sum over r < rows, q < cols of a[r * lda + q] * b[r * ldb + q * sb]: float lanes, double total.
@@ -135,7 +195,7 @@ double PlaneDot(const float* a, int64_t lda, const float* b, int64_t ldb, int64_
     const float* br = b + r * ldb;
     int64_t q = 0;
     if (sb == 1) {
-      for (; q + 8 <= cols; q += 8) lanes += Load(ar + q) * Load(br + q);
+      for (; q + 8 <= cols; q += 8) lanes += At<V8>(ar + q) * At<V8>(br + q);
     }
     for (; q < cols; ++q) tail += ar[q] * br[q * sb];
   }
@@ -148,27 +208,35 @@ double PlaneDot(const float* a, int64_t lda, const float* b, int64_t ldb, int64_
 double SumOf(const float* a, int64_t n) {
   V8 lanes{};
   int64_t q = 0;
-  for (; q + 8 <= n; q += 8) lanes += Load(a + q);
+  for (; q + 8 <= n; q += 8) lanes += At<V8>(a + q);
   double s = 0;
   for (; q < n; ++q) s += a[q];
   for (int l = 0; l < 8; ++l) s += lanes[l];
   return s;
 }
 
-// out[j] += PlaneDot(a, lda, b + j * dj, ldb, 1, rows, cols) for j < KW, reading each a once.
-template <int KW>
-void TapDots(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t dj, int64_t rows, int64_t cols,
-             double* out) {
-  V8 lanes[KW] = {};
+// out[j] += PlaneDot(a, lda, b + j * dj, ldb, 1, rows, cols) for j < KW, reading each a once:
+// vectors V, then (for 16-float V) one 8-float vector, then scalars per row.
+template <class V, int KW>
+inline __attribute__((always_inline)) void TapDots(const float* a, int64_t lda, const float* b, int64_t ldb,
+                                                   int64_t dj, int64_t rows, int64_t cols, double* out) {
+  V lanes[KW] = {};
+  V8 half[KW] = {};
   float tail[KW] = {};
   for (int64_t r = 0; r < rows; ++r) {
     const float* ar = a + r * lda;
     const float* br = b + r * ldb;
     int64_t q = 0;
-    for (; q + 8 <= cols; q += 8) {
-      const V8 g = Load(ar + q);
+    for (; q + kLanes<V> <= cols; q += kLanes<V>) {
+      const V g = At<V>(ar + q);
 #pragma GCC unroll 8
-      for (int j = 0; j < KW; ++j) lanes[j] += g * Load(br + q + j * dj);
+      for (int j = 0; j < KW; ++j) lanes[j] += g * At<V>(br + q + j * dj);
+    }
+    if (kLanes < V >> 8 && q + 8 <= cols) {
+      const V8 g = At<V8>(ar + q);
+#pragma GCC unroll 8
+      for (int j = 0; j < KW; ++j) half[j] += g * At<V8>(br + q + j * dj);
+      q += 8;
     }
     for (; q < cols; ++q) {
       for (int j = 0; j < KW; ++j) tail[j] += ar[q] * br[q + j * dj];
@@ -176,16 +244,39 @@ void TapDots(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t d
   }
   for (int j = 0; j < KW; ++j) {
     double s = tail[j];
-    for (int l = 0; l < 8; ++l) s += lanes[j][l];
+    for (int l = 0; l < kLanes<V>; ++l) s += lanes[j][l];
+    for (int l = 0; l < 8; ++l) s += half[j][l];
     out[j] += s;
   }
+}
+
+template <class V>
+inline __attribute__((always_inline)) bool TapDotsSized(const float* a, int64_t lda, const float* b,
+                                                        int64_t ldb, int64_t dj, int64_t kw, int64_t rows,
+                                                        int64_t cols, double* out) {
+  if (kw == 3) return TapDots<V, 3>(a, lda, b, ldb, dj, rows, cols, out), true;
+  if (kw == 5) return TapDots<V, 5>(a, lda, b, ldb, dj, rows, cols, out), true;
+  return false;
+}
+
+bool TapDotsAvx2(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t dj, int64_t kw,
+                 int64_t rows, int64_t cols, double* out) {
+  return TapDotsSized<V8>(a, lda, b, ldb, dj, kw, rows, cols, out);
+}
+
+__attribute__((target("avx512f"))) bool TapDotsAvx512(const float* a, int64_t lda, const float* b,
+                                                      int64_t ldb, int64_t dj, int64_t kw, int64_t rows,
+                                                      int64_t cols, double* out) {
+  return TapDotsSized<V16>(a, lda, b, ldb, dj, kw, rows, cols, out);
 }
 
 // One kernel row of weight gradients: out[j] += sum of a * b shifted by j * dj, for j < kw.
 void RowOfTapDots(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t sb, int64_t dj,
                   int64_t kw, int64_t rows, int64_t cols, double* out) {
-  if (sb == 1 && kw == 3) return TapDots<3>(a, lda, b, ldb, dj, rows, cols, out);
-  if (sb == 1 && kw == 5) return TapDots<5>(a, lda, b, ldb, dj, rows, cols, out);
+  if (sb == 1 && (HasAvx512() ? TapDotsAvx512(a, lda, b, ldb, dj, kw, rows, cols, out)
+                              : TapDotsAvx2(a, lda, b, ldb, dj, kw, rows, cols, out))) {
+    return;
+  }
   for (int64_t j = 0; j < kw; ++j) out[j] += PlaneDot(a, lda, b + j * dj, ldb, sb, rows, cols);
 }
 
@@ -257,9 +348,12 @@ void DepthwiseBackwardWeight(const Conv2dParams& p, const Tensor& x, const Tenso
   float* gwp = gw.data<float>();
   float* gbp = gb.defined() ? gb.data<float>() : nullptr;
   const int64_t taps = g.kh * g.kw;
+  // With a column stride, gy's columns are zero-upsampled into a plane whose width is rounded up to
+  // whole vectors (the extra zeros add nothing); the padded x plane is widened to match.
+  const int64_t up_cols = p.stride_w == 1 ? g.ow : ((g.ow - 1) * p.stride_w + 1 + 7) / 8 * 8;
   const int64_t rows = Needed(g.oh, p.stride_h, g.kh, p.dilation_h);
-  const int64_t cols = Needed(g.ow, p.stride_w, g.kw, p.dilation_w);
-  const int64_t up_cols = (g.ow - 1) * p.stride_w + 1;  // gy's columns, zero-upsampled by the stride
+  const int64_t cols =
+      std::max(Needed(g.ow, p.stride_w, g.kw, p.dilation_w), up_cols + (g.kw - 1) * p.dilation_w);
   ParallelFor(0, g.c, 1, [&](int64_t begin, int64_t end) {
     PaddedPlane pad, up;
     std::vector<double> acc(taps);

@@ -1,7 +1,7 @@
 // ops/cpu/conv_depthwise.h: depthwise convolution (groups == C == O) on plain nchw planes.
 //
-// Each (image, channel) plane is small enough to stay in L1, so the kernels walk it once per
-// kernel tap with contiguous, vectorisable rows, and need no layout reorders. They handle any
+// Each (image, channel) plane is small enough to stay in L1/L2, so the kernels copy it into a
+// zero-padded scratch plane and run contiguous, vectorised rows over it, with no layout reorders. They handle any
 // kernel size, stride, padding and dilation in all three passes (oneDNN 2.6 runs dilated
 // depthwise backward passes through im2col + GEMM, which is far slower). Channel multipliers
 // other than 1 are left to the general path.
