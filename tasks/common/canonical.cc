@@ -1,0 +1,335 @@
+// tasks/common/canonical.cc: prepared-dataset directories (manifest.json + memory-mapped .npy files).
+#include "tasks/common/canonical.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+#include <atomic>
+#include <cctype>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "engine/io/atomic_file.h"
+#include "engine/io/json.h"
+#include "engine/io/npy.h"
+
+namespace nb360::tasks {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kFormatVersion = 1;
+
+std::string ShapeJsonless(const Shape& s) { return ShapeString(s); }
+
+// A read-only mapping that unmaps when the last view is gone.
+struct Mapping {
+  void* addr = nullptr;
+  size_t length = 0;
+  ~Mapping() {
+    if (addr != nullptr && length > 0) munmap(addr, length);
+  }
+};
+
+absl::StatusOr<DType> DTypeFromDescr(absl::string_view descr, const std::string& file) {
+  for (DType d : {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kUInt8,
+                  DType::kBool}) {
+    if (absl::string_view(io::NpyDescr(d).data(), io::NpyDescr(d).size()) == descr) return d;
+  }
+  return absl::DataLossError(absl::StrCat(file, ": unsupported dtype '", descr, "' in the .npy header"));
+}
+
+// Parses the header of a .npy file written by WriteNpy (C order, little-endian).
+struct NpyHeader {
+  DType dtype;
+  Shape shape;
+  size_t data_offset;
+};
+
+absl::StatusOr<NpyHeader> ParseHeader(absl::string_view bytes, const std::string& file) {
+  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") {
+    return absl::DataLossError(absl::StrCat(file, ": not a .npy file (bad magic)"));
+  }
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len = 0, start = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) return absl::DataLossError(absl::StrCat(file, ": truncated .npy header"));
+    for (int i = 0; i < 4; ++i) header_len |= size_t{static_cast<unsigned char>(bytes[8 + i])} << (8 * i);
+    start = 12;
+  } else {
+    return absl::DataLossError(absl::StrCat(file, ": unsupported .npy version ", major));
+  }
+  if (bytes.size() < start + header_len) {
+    return absl::DataLossError(absl::StrCat(file, ": truncated .npy header"));
+  }
+  absl::string_view h = bytes.substr(start, header_len);
+  auto field = [&](absl::string_view key) -> absl::string_view {
+    size_t p = h.find(absl::StrCat("'", key, "':"));
+    if (p == absl::string_view::npos) return {};
+    absl::string_view rest = absl::StripLeadingAsciiWhitespace(h.substr(p + key.size() + 3));
+    return rest;
+  };
+  absl::string_view d = field("descr");
+  if (d.size() < 2 || d[0] != '\'') return absl::DataLossError(absl::StrCat(file, ": no descr in .npy header"));
+  absl::string_view descr = d.substr(1, d.find('\'', 1) - 1);
+  absl::StatusOr<DType> dtype = DTypeFromDescr(descr, file);
+  if (!dtype.ok()) return dtype.status();
+  if (!absl::StartsWith(field("fortran_order"), "False")) {
+    return absl::DataLossError(absl::StrCat(file, ": Fortran-order .npy files are not canonical"));
+  }
+  absl::string_view s = field("shape");
+  if (s.empty() || s[0] != '(') return absl::DataLossError(absl::StrCat(file, ": no shape in .npy header"));
+  s = s.substr(1, s.find(')') - 1);
+  Shape shape;
+  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipWhitespace())) {
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(part), &v) || v < 0) {
+      return absl::DataLossError(absl::StrCat(file, ": bad shape entry '", part, "'"));
+    }
+    shape.push_back(v);
+  }
+  return NpyHeader{*dtype, shape, start + header_len};
+}
+
+absl::StatusOr<ArrayView> MapNpy(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return absl::InternalError(absl::StrCat(path, ": fstat failed"));
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size < 16) {
+    close(fd);
+    return absl::DataLossError(absl::StrCat(path, ": file of ", size, " bytes is too short for .npy"));
+  }
+  void* addr = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (addr == MAP_FAILED) return absl::InternalError(absl::StrCat(path, ": mmap failed: ", std::strerror(errno)));
+  auto mapping = std::make_shared<Mapping>();
+  mapping->addr = addr;
+  mapping->length = size;
+  absl::string_view bytes(static_cast<const char*>(addr), size);
+  absl::StatusOr<NpyHeader> h = ParseHeader(bytes.substr(0, std::min<size_t>(size, 1 << 20)), path);
+  if (!h.ok()) return h.status();
+  const uint64_t need = static_cast<uint64_t>(NumElements(h->shape)) * DTypeSize(h->dtype);
+  if (size - h->data_offset != need) {
+    return absl::DataLossError(absl::StrCat(path, ": holds ", size - h->data_offset, " data bytes, shape ",
+                                            ShapeJsonless(h->shape), " needs ", need,
+                                            " (truncated or corrupt)"));
+  }
+  ArrayView v;
+  v.dtype = h->dtype;
+  v.shape = h->shape;
+  v.raw = static_cast<const char*>(addr) + h->data_offset;
+  v.keepalive = mapping;
+  return v;
+}
+
+io::JsonValue ManifestJson(const DatasetManifest& m, const std::map<std::string, Tensor>& arrays) {
+  io::JsonValue j = io::JsonValue::MakeObject();
+  j.Set("format", "nb360-dataset");
+  j.Set("version", kFormatVersion);
+  j.Set("task", m.task);
+  j.Set("source", m.source);
+  j.Set("description", m.description);
+  io::JsonValue arr = io::JsonValue::MakeObject();
+  for (const auto& [name, t] : arrays) {
+    io::JsonValue a = io::JsonValue::MakeObject();
+    a.Set("dtype", std::string(DTypeName(t.dtype())));
+    io::JsonValue shape = io::JsonValue::MakeArray();
+    for (int64_t d : t.shape()) shape.as_array().push_back(d);
+    a.Set("shape", shape);
+    arr.Set(name, a);
+  }
+  j.Set("arrays", arr);
+  return j;
+}
+
+bool ValidName(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int64_t ArrayView::row_size() const {
+  int64_t r = 1;
+  for (size_t i = 1; i < shape.size(); ++i) r *= shape[i];
+  return r;
+}
+
+Tensor ArrayView::RowsToTensor(int64_t begin, int64_t end) const {
+  NB_CHECK(!shape.empty() && begin >= 0 && begin <= end && end <= shape[0], "ArrayView rows [", begin, ", ",
+           end, ") of shape ", ShapeString(shape));
+  Shape s = shape;
+  s[0] = end - begin;
+  Tensor t = Tensor::Empty(s, dtype);
+  const size_t row_bytes = static_cast<size_t>(row_size()) * DTypeSize(dtype);
+  if (t.numel() > 0) {
+    std::memcpy(t.raw_data(), static_cast<const char*>(raw) + begin * row_bytes, (end - begin) * row_bytes);
+  }
+  return t;
+}
+
+Tensor ArrayView::ToTensor() const {
+  if (shape.empty()) {
+    Tensor t = Tensor::Empty({}, dtype);
+    std::memcpy(t.raw_data(), raw, DTypeSize(dtype));
+    return t;
+  }
+  return RowsToTensor(0, shape[0]);
+}
+
+ArrayView ViewOf(const Tensor& t) {
+  Tensor c = t.Contiguous();
+  if (c.device() != Device::CPU()) c = c.To(Device::CPU());
+  ArrayView v;
+  v.dtype = c.dtype();
+  v.shape = c.shape();
+  v.raw = c.raw_data();
+  v.keepalive = std::shared_ptr<const void>(c.storage(), c.storage().get());
+  return v;
+}
+
+absl::StatusOr<ArrayView> Dataset::Get(const std::string& name) const {
+  auto it = arrays.find(name);
+  if (it == arrays.end()) {
+    return absl::NotFoundError(absl::StrCat(dir.empty() ? "in-memory " + manifest.task + " dataset" : dir,
+                                            ": no array '", name, "'"));
+  }
+  return it->second;
+}
+
+Dataset InMemoryDataset(DatasetManifest manifest, const std::map<std::string, Tensor>& arrays) {
+  Dataset d;
+  d.manifest = std::move(manifest);
+  for (const auto& [name, t] : arrays) d.arrays[name] = ViewOf(t);
+  return d;
+}
+
+bool LooksLikeDataset(const std::string& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(fs::path(dir) / "manifest.json", ec);
+}
+
+absl::Status WriteDataset(const std::string& dir, const DatasetManifest& manifest,
+                          const std::map<std::string, Tensor>& arrays) {
+  for (const auto& [name, t] : arrays) {
+    if (!ValidName(name)) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: bad array name '", name, "'"));
+    if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: array '", name, "' is undefined"));
+  }
+  fs::path target = fs::path(dir);
+  if (target.filename().empty()) target = target.parent_path();
+  std::error_code ec;
+  fs::create_directories(target.parent_path().empty() ? fs::path(".") : target.parent_path(), ec);
+  if (ec) return absl::InternalError(absl::StrCat(dir, ": cannot create parent directory: ", ec.message()));
+  // Unique temporary sibling: pid + a counter.
+  static std::atomic<int> counter{0};
+  fs::path tmp = target;
+  tmp += absl::StrCat(".tmp-", getpid(), "-", counter++);
+  fs::remove_all(tmp, ec);
+  fs::create_directory(tmp, ec);
+  if (ec) return absl::InternalError(absl::StrCat(tmp.string(), ": cannot create: ", ec.message()));
+  auto fail = [&](absl::Status s) {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    return s;
+  };
+  for (const auto& [name, t] : arrays) {
+    absl::Status s = io::WriteNpy((tmp / (name + ".npy")).string(), t);
+    if (!s.ok()) return fail(s);
+  }
+  absl::Status s = io::WriteFileAtomically((tmp / "manifest.json").string(),
+                                           ManifestJson(manifest, arrays).Serialize(2) + "\n");
+  if (!s.ok()) return fail(s);
+  // Swap in: move an old dataset aside, rename, then delete the old one.
+  fs::path old = target;
+  old += absl::StrCat(".old-", getpid());
+  const bool had_old = fs::exists(target, ec);
+  if (had_old) {
+    fs::rename(target, old, ec);
+    if (ec) return fail(absl::InternalError(absl::StrCat(dir, ": cannot move the old dataset aside: ", ec.message())));
+  }
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    if (had_old) fs::rename(old, target, ec);
+    return fail(absl::InternalError(absl::StrCat(dir, ": cannot rename the new dataset into place")));
+  }
+  if (had_old) fs::remove_all(old, ec);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Dataset> OpenDataset(const std::string& dir, const std::string& expected_task) {
+  const std::string manifest_path = (fs::path(dir) / "manifest.json").string();
+  absl::StatusOr<std::string> text = io::ReadFile(manifest_path);
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat(dir, ": not a prepared dataset (no readable manifest.json; run the "
+                                            "task's prepare or generate target first)"));
+  }
+  absl::StatusOr<io::JsonValue> j = io::ParseJson(*text);
+  if (!j.ok()) return absl::DataLossError(absl::StrCat(manifest_path, ": ", j.status().message()));
+  auto str = [&](std::string_view key) -> std::string {
+    const io::JsonValue* v = j->Find(key);
+    return v != nullptr && v->is_string() ? v->as_string() : "";
+  };
+  if (str("format") != "nb360-dataset") {
+    return absl::DataLossError(absl::StrCat(manifest_path, ": not an nb360 dataset manifest"));
+  }
+  const io::JsonValue* version = j->Find("version");
+  if (version == nullptr || !version->is_int() || version->as_int() != kFormatVersion) {
+    return absl::DataLossError(absl::StrCat(manifest_path, ": unsupported format version"));
+  }
+  Dataset d;
+  d.dir = dir;
+  d.manifest = {str("task"), str("source"), str("description")};
+  if (!expected_task.empty() && d.manifest.task != expected_task) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, ": holds a '", d.manifest.task, "' dataset, not '",
+                                                   expected_task, "'"));
+  }
+  const io::JsonValue* arrays = j->Find("arrays");
+  if (arrays == nullptr || !arrays->is_object()) {
+    return absl::DataLossError(absl::StrCat(manifest_path, ": no 'arrays' object"));
+  }
+  for (const auto& [name, spec] : arrays->as_object()) {
+    if (!ValidName(name)) return absl::DataLossError(absl::StrCat(manifest_path, ": bad array name '", name, "'"));
+    const std::string path = (fs::path(dir) / (name + ".npy")).string();
+    absl::StatusOr<ArrayView> v = MapNpy(path);
+    if (!v.ok()) return v.status();
+    const io::JsonValue* dt = spec.Find("dtype");
+    const io::JsonValue* sh = spec.Find("shape");
+    if (dt == nullptr || !dt->is_string() || sh == nullptr || !sh->is_array()) {
+      return absl::DataLossError(absl::StrCat(manifest_path, ": array '", name, "' lacks dtype/shape"));
+    }
+    Shape want;
+    for (const io::JsonValue& e : sh->as_array()) {
+      if (!e.is_int()) return absl::DataLossError(absl::StrCat(manifest_path, ": bad shape for '", name, "'"));
+      want.push_back(e.as_int());
+    }
+    if (dt->as_string() != DTypeName(v->dtype) || want != v->shape) {
+      return absl::DataLossError(absl::StrCat(path, ": is ", std::string(DTypeName(v->dtype)), ShapeString(v->shape),
+                                              " but the manifest says ", dt->as_string(), ShapeString(want)));
+    }
+    d.arrays[name] = *v;
+  }
+  return d;
+}
+
+}  // namespace nb360::tasks
