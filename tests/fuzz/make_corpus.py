@@ -54,6 +54,34 @@ def main():
         z.writestr("dir/b.bin", bytes(range(40)))
     put("zip_fuzz", "deflated.zip", b.getvalue())
 
+    # gzip: plain, with a file name, two members.
+    put("gzip_fuzz", "plain.gz", gzip.compress(b"hello hello hello " * 20, mtime=0))
+    b = io.BytesIO()
+    with gzip.GzipFile(filename="x.bin", mode="wb", fileobj=b, mtime=0) as g:
+        g.write(bytes(range(256)))
+    put("gzip_fuzz", "named.gz", b.getvalue())
+    put("gzip_fuzz", "two.gz", gzip.compress(b"one", mtime=0) + gzip.compress(b"two", mtime=0))
+
+    # tar: ustar with a directory, GNU long name, pax path. Trimmed after the end block (tarfile
+    # pads to 10 KB) to keep the seeds short.
+    def tar(fmt, members):
+        b = io.BytesIO()
+        with tarfile.open(fileobj=b, mode="w", format=fmt) as t:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                if data is None:
+                    info.type = tarfile.DIRTYPE
+                    t.addfile(info)
+                else:
+                    info.size = len(data)
+                    t.addfile(info, io.BytesIO(data))
+        raw = b.getvalue()
+        end = len(raw.rstrip(b"\0"))
+        return raw[: (end + 511) // 512 * 512 + 1024]
+    put("tar_fuzz", "ustar.tar", tar(tarfile.USTAR_FORMAT, [("d", None), ("d/a.npy", b"abc" * 200)]))
+    put("tar_fuzz", "gnu.tar", tar(tarfile.GNU_FORMAT, [("n" * 130, b"long")]))
+    put("tar_fuzz", "pax.tar", tar(tarfile.PAX_FORMAT, [("p" * 120 + "/x", b"pax"), ("s", b"")]))
+
 
 if __name__ == "__main__":
     main()
