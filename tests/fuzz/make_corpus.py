@@ -10,6 +10,9 @@ import zipfile
 
 import numpy as np
 
+# Pickle seeds are copies of tests/tasks/common/testdata/{composite_p0,composite_p2,composite_p4,
+# composite_p5,arrays_p2,arrays_p5,ecg_mini,cifar_py2}.pkl (made by make_testdata.py there); the
+# npy_value seeds are copies of that folder's .npy files.
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
