@@ -182,10 +182,41 @@ def make_pickles():
             np.concatenate([feats[k].ravel() for k in ("ss", "pssm", "sa", "entropy", "ccmpred", "freecon", "potential")]))
 
 
+def make_npy():
+    d = lambda name: os.path.join(HERE, name)
+    # Satellite: np.save of a dict (a 0-d object array).
+    sat = {"data": np.arange(4 * 46, dtype=np.float64).reshape(4, 46) / 8.0,
+           "label": np.array([1, 24, 7, 3], dtype=np.int64)}
+    np.save(d("sat_mini.npy"), sat, allow_pickle=True)
+    # PSICOV distance file: an object array holding (L, sequence, L x L map).
+    L = 4
+    triple = np.empty(3, dtype=object)
+    triple[0] = L
+    triple[1] = "MKVL"
+    triple[2] = np.arange(L * L, dtype=np.float64).reshape(L, L) * 0.5
+    np.save(d("psicov_dist.npy"), triple, allow_pickle=True)
+    np.save(d("str_u.npy"), np.array(["N", "AF", "~"]))
+    np.save(d("str_s.npy"), np.array([b"x", b"yz"]))
+    np.save(d("i2.npy"), np.array([[-3, 32767], [-32768, 0]], dtype=np.int16))
+    np.save(d("f2.npy"), np.array([0.5, -1.0, 2048.0], dtype=np.float16))
+    np.save(d("u2.npy"), np.array([65535, 2], dtype=np.uint16))
+    np.save(d("be_f8.npy"), np.array([1.5, -2.0], dtype=">f8"))
+    np.save(d("f4_fortran.npy"), np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)))
+    np.save(d("i2_fortran.npy"), np.asfortranarray(np.arange(6, dtype=np.int16).reshape(2, 3)))
+    np.save(d("scalar_f8.npy"), np.float64(6.5))
+    np.save(d("c16.npy"), np.array([1 + 2j]))
+    # ECG-style object array of records saved as .npy (not 0-d).
+    recs = np.empty(2, dtype=object)
+    recs[0] = np.array([1, 2, 3], dtype=np.int16)
+    recs[1] = np.array([-4], dtype=np.int16)
+    np.save(d("obj_records.npy"), recs, allow_pickle=True)
+
+
 def main():
     make_gzip()
     make_tar()
     make_pickles()
+    make_npy()
 
 
 if __name__ == "__main__":
