@@ -14,6 +14,7 @@
 #include "engine/parallel.h"
 #include "engine/rng.h"
 #include "tasks/common/canonical.h"
+#include "tasks/common/mat.h"
 #include "tasks/darcy_flow/spline.h"
 
 namespace nb360::tasks::darcy {
@@ -88,7 +89,7 @@ Field Subsample(const Field& f, int64_t sub) {
 }
 
 absl::StatusOr<StreamArrays> GenerateStream(const GenerateOptions& options, const std::string& stream,
-                                            int64_t n) {
+                                            int64_t n, bool keep_full) {
   const int64_t s2 = SubsampledSize(options.resolution, options.sub);
   StreamArrays out;
   out.coeff = Tensor::Empty({n, s2, s2}, DType::kFloat32);
@@ -96,8 +97,17 @@ absl::StatusOr<StreamArrays> GenerateStream(const GenerateOptions& options, cons
   out.min_node_coeff = out.min_face_coeff = std::numeric_limits<double>::infinity();
   float* coeff = out.coeff.data<float>();
   float* sol = out.sol.data<float>();
+  const int64_t s = options.resolution;
+  double* full_coeff = nullptr;
+  double* full_sol = nullptr;
+  if (keep_full) {
+    out.full_coeff = Tensor::Empty({n, s, s}, DType::kFloat64);
+    out.full_sol = Tensor::Empty({n, s, s}, DType::kFloat64);
+    full_coeff = out.full_coeff.data<double>();
+    full_sol = out.full_sol.data<double>();
+  }
   std::vector<absl::Status> status(static_cast<size_t>(n));
-  std::vector<int> iterations(static_cast<size_t>(n), 0);
+  std::vector<int> iterations(static_cast<size_t>(n), 0), minres(static_cast<size_t>(n), 0);
   std::vector<double> min_coeff(static_cast<size_t>(n), 0.0), min_face(static_cast<size_t>(n), 0.0);
   const int threads = std::max(1, std::min(options.threads > 0 ? options.threads : NumThreads(), NumThreads()));
   std::mutex mu;
@@ -110,12 +120,17 @@ absl::StatusOr<StreamArrays> GenerateStream(const GenerateOptions& options, cons
       return;
     }
     iterations[i] = sample->stats.iterations;
+    minres[i] = sample->stats.method == "minres" ? 1 : 0;
     min_coeff[i] = sample->min_node_coeff;
     min_face[i] = sample->min_face_coeff;
     const Field c = Subsample(sample->coeff, options.sub), u = Subsample(sample->sol, options.sub);
     for (int64_t k = 0; k < s2 * s2; ++k) {
       coeff[i * s2 * s2 + k] = static_cast<float>(c.v[k]);
       sol[i * s2 * s2 + k] = static_cast<float>(u.v[k]);
+    }
+    if (keep_full) {
+      std::copy(sample->coeff.v.begin(), sample->coeff.v.end(), full_coeff + i * s * s);
+      std::copy(sample->sol.v.begin(), sample->sol.v.end(), full_sol + i * s * s);
     }
     std::lock_guard<std::mutex> lock(mu);
     ++done;
@@ -138,6 +153,7 @@ absl::StatusOr<StreamArrays> GenerateStream(const GenerateOptions& options, cons
     if (!status[i].ok()) return status[i];
     out.total_iterations += iterations[i];
     out.max_iterations = std::max(out.max_iterations, iterations[i]);
+    out.minres_fallbacks += minres[i];
     out.min_node_coeff = std::min(out.min_node_coeff, min_coeff[i]);
     out.min_face_coeff = std::min(out.min_face_coeff, min_face[i]);
     if (min_face[i] <= 0.0) ++out.samples_with_negative_face;
@@ -187,15 +203,25 @@ absl::Status GenerateDataset(const std::string& dir, const GenerateOptions& opti
   std::map<std::string, Tensor> arrays;
   for (const auto& [stream, n, prefix] : {std::make_tuple(std::string("darcy/train"), options.n_train, "train"),
                                           std::make_tuple(std::string("darcy/test"), options.n_test, "test")}) {
-    absl::StatusOr<StreamArrays> a = GenerateStream(options, stream, n);
+    absl::StatusOr<StreamArrays> a = GenerateStream(options, stream, n, !options.mat_out.empty());
     if (!a.ok()) return a.status();
+    if (!options.mat_out.empty()) {
+      const std::string path =
+          absl::StrCat(options.mat_out, "/piececonst_r", options.resolution, "_N", n, "_smooth",
+                       prefix == std::string("train") ? 1 : 2, ".mat");
+      if (absl::Status s = WriteMatV5(path, {{"coeff", a->full_coeff}, {"sol", a->full_sol}}, true); !s.ok()) {
+        return s;
+      }
+      if (options.progress != nullptr) std::fprintf(options.progress, "%s: wrote %s\n", stream.c_str(), path.c_str());
+    }
     if (options.progress != nullptr && n > 0) {
       std::fprintf(options.progress,
-                   "%s: %lld samples in %.1f s; PCG iterations mean %.1f, max %d; smallest splined node "
-                   "coefficient %.4g, smallest face coefficient %.4g (%lld samples with a face <= 0)\n",
+                   "%s: %lld samples in %.1f s; solver iterations mean %.1f, max %d (%lld MINRES fallbacks); "
+                   "smallest splined node coefficient %.4g, smallest face coefficient %.4g (%lld samples "
+                   "with a face <= 0)\n",
                    stream.c_str(), static_cast<long long>(n), a->seconds,
                    static_cast<double>(a->total_iterations) / static_cast<double>(n), a->max_iterations,
-                   a->min_node_coeff, a->min_face_coeff, static_cast<long long>(a->samples_with_negative_face));
+                   static_cast<long long>(a->minres_fallbacks), a->min_node_coeff, a->min_face_coeff, static_cast<long long>(a->samples_with_negative_face));
     }
     arrays[absl::StrCat(prefix, "_coeff")] = a->coeff;
     arrays[absl::StrCat(prefix, "_sol")] = a->sol;

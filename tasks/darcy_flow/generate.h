@@ -14,7 +14,7 @@
 // column-major unknown order — and transposes the interpolated result once more; the two transposes
 // cancel, so sol(i, j) belongs to the same point as coeff(i, j). That is what is returned here.
 //
-// Leaves out: the log-normal coefficient variant; the .mat output of the original files.
+// Leaves out: the log-normal coefficient variant.
 #ifndef NB360_TASKS_DARCY_FLOW_GENERATE_H_
 #define NB360_TASKS_DARCY_FLOW_GENERATE_H_
 
@@ -44,6 +44,10 @@ struct GenerateOptions {
   int threads = 0;           // samples solved at once; 0 = NumThreads()
   int64_t progress_every = 0;  // print a progress line every this many samples (0: quiet)
   std::FILE* progress = stdout;
+  // Non-empty: GenerateDataset also writes the full-resolution fields in the original files' layout,
+  // <mat_out>/piececonst_r<s>_N<n>_smooth1.mat (train) and ..._smooth2.mat (test), MAT v5 (zlib),
+  // variables coeff and sol, float64 (n, s, s). Needs 2 · n · s² · 8 bytes of memory per stream.
+  std::string mat_out;
 };
 
 struct DarcySample {
@@ -74,15 +78,17 @@ Field Subsample(const Field& f, int64_t sub);
 // `options.threads` samples at once.
 struct StreamArrays {
   Tensor coeff, sol;
+  Tensor full_coeff, full_sol;  // (n, s, s) float64, only when `keep_full` was asked for
   int64_t total_iterations = 0;
   int max_iterations = 0;
   double min_node_coeff = 0.0;
   double min_face_coeff = 0.0;
   int64_t samples_with_negative_face = 0;
+  int64_t minres_fallbacks = 0;  // samples whose matrix was not SPD (solved by MINRES)
   double seconds = 0.0;
 };
 absl::StatusOr<StreamArrays> GenerateStream(const GenerateOptions& options, const std::string& stream,
-                                            int64_t n);
+                                            int64_t n, bool keep_full = false);
 
 // The manifest description: every generation parameter.
 std::string DescribeOptions(const GenerateOptions& options);

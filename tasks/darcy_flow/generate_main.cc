@@ -1,7 +1,7 @@
 // tasks/darcy_flow/generate_main.cc: `bazel run -c opt //tasks/darcy_flow:generate -- --out=DIR`.
 //
 // Generates the Darcy Flow train/test arrays with our own GRF + finite-difference solver and writes
-// them as a canonical dataset (see generate.h). Leaves out: the .mat output of the original files.
+// them as a canonical dataset (see generate.h), optionally also as .mat files in the original layout.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -25,6 +25,9 @@ ABSL_FLAG(double, alpha, 2.0, "GRF smoothness alpha.");
 ABSL_FLAG(double, tau, 3.0, "GRF inverse length scale tau.");
 ABSL_FLAG(double, tol, 1e-10, "Relative residual tolerance of the PCG solve.");
 ABSL_FLAG(int, threads, 0, "Samples solved at once (0: all OpenMP threads).");
+ABSL_FLAG(std::string, mat_out, "",
+          "Also write the full-resolution fields as piececonst_r<s>_N<n>_smooth{1,2}.mat (MAT v5, coeff/sol "
+          "float64) into this existing directory.");
 ABSL_FLAG(int64_t, progress_every, 10, "Print a progress line every this many samples (0: quiet).");
 
 int main(int argc, char** argv) {
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   o.solver.rel_tol = absl::GetFlag(FLAGS_tol);
   o.threads = absl::GetFlag(FLAGS_threads);
   o.progress_every = absl::GetFlag(FLAGS_progress_every);
+  o.mat_out = absl::GetFlag(FLAGS_mat_out);
   if (o.threads < 0) {
     std::fprintf(stderr, "generate: --threads=%d must be >= 0\n", o.threads);
     return 1;

@@ -18,6 +18,20 @@
 namespace nb360::tasks::darcy {
 namespace {
 
+// Σ a[k] b[k] with four independent partial sums (the compiler may not reassociate one long chain).
+double DotRange(const double* a, const double* b, int64_t n) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += a[k] * b[k];
+    s1 += a[k + 1] * b[k + 1];
+    s2 += a[k + 2] * b[k + 2];
+    s3 += a[k + 3] * b[k + 3];
+  }
+  for (; k < n; ++k) s0 += a[k] * b[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
 // Symmetric banded matrix, Cholesky-factored in place; row i keeps columns [i − bw, i].
 class BandCholesky {
  public:
@@ -31,8 +45,7 @@ class BandCholesky {
       for (int64_t j = std::max<int64_t>(0, i - bw_); j <= i; ++j) {
         const double* lj = &l_[j * (bw_ + 1)];
         const int64_t k0 = std::max<int64_t>(0, i - bw_);
-        double s = li[j - i + bw_];
-        for (int64_t k = k0; k < j; ++k) s -= li[k - i + bw_] * lj[k - j + bw_];
+        const double s = li[j - i + bw_] - DotRange(li + (k0 - i + bw_), lj + (k0 - j + bw_), j - k0);
         if (j < i) {
           li[j - i + bw_] = s / lj[bw_];
         } else {
@@ -47,9 +60,8 @@ class BandCholesky {
   void Solve(double* x) const {
     for (int64_t i = 0; i < n_; ++i) {
       const double* li = &l_[i * (bw_ + 1)];
-      double s = x[i];
-      for (int64_t k = std::max<int64_t>(0, i - bw_); k < i; ++k) s -= li[k - i + bw_] * x[k];
-      x[i] = s / li[bw_];
+      const int64_t k0 = std::max<int64_t>(0, i - bw_);
+      x[i] = (x[i] - DotRange(li + (k0 - i + bw_), x + k0, i - k0)) / li[bw_];
     }
     for (int64_t i = n_ - 1; i >= 0; --i) {
       x[i] /= l_[i * (bw_ + 1) + bw_];
@@ -86,13 +98,20 @@ struct Level {
 // out = A v on interior nodes (boundary of out left at 0).
 template <bool kFive>
 void ApplyT(const Level& L, const double* v, double* out) {
+  const double* st[9];
+  int64_t off[9];
+  for (int k = 0; k < 9; ++k) {
+    st[k] = L.st[k].data();
+    off[k] = L.Off(k);
+  }
   for (int64_t i = 1; i < L.n; ++i) {
     for (int64_t j = 1; j < L.n; ++j) {
       const int64_t x = i * L.p + j;
-      double s = 0.0;
-      for (int k = 0; k < 9; ++k) {
-        if (kFive && (k % 2 == 0) && k != 4) continue;
-        s += L.st[k][x] * v[x + L.Off(k)];
+      double s = st[4][x] * v[x] + st[1][x] * v[x + off[1]] + st[3][x] * v[x + off[3]] +
+                 st[5][x] * v[x + off[5]] + st[7][x] * v[x + off[7]];
+      if (!kFive) {
+        s += st[0][x] * v[x + off[0]] + st[2][x] * v[x + off[2]] + st[6][x] * v[x + off[6]] +
+             st[8][x] * v[x + off[8]];
       }
       out[x] = s;
     }
@@ -107,15 +126,21 @@ template <bool kFive>
 void SweepT(Level& L, bool forward) {
   double* u = L.u.data();
   const double* b = L.b.data();
+  const double* inv = L.inv_diag.data();
+  const double* st[9];
   int64_t off[9];
-  for (int k = 0; k < 9; ++k) off[k] = L.Off(k);
+  for (int k = 0; k < 9; ++k) {
+    st[k] = L.st[k].data();
+    off[k] = L.Off(k);
+  }
   auto relax = [&](int64_t x) {
-    double s = b[x];
-    for (int k = 0; k < 9; ++k) {
-      if (k == 4 || (kFive && k % 2 == 0)) continue;
-      s -= L.st[k][x] * u[x + off[k]];
+    double s = b[x] - (st[1][x] * u[x + off[1]] + st[3][x] * u[x + off[3]] + st[5][x] * u[x + off[5]] +
+                       st[7][x] * u[x + off[7]]);
+    if (!kFive) {
+      s -= st[0][x] * u[x + off[0]] + st[2][x] * u[x + off[2]] + st[6][x] * u[x + off[6]] +
+           st[8][x] * u[x + off[8]];
     }
-    u[x] = s * L.inv_diag[x];
+    u[x] = s * inv[x];
   };
   if (forward) {
     for (int64_t i = 1; i < L.n; ++i)

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tasks/common/canonical.h"
+#include "tasks/common/mat.h"
 
 namespace nb360::tasks::darcy {
 namespace {
@@ -113,6 +115,28 @@ TEST(Generate, WritesCanonicalDatasetWithIdenticalBytes) {
   // Solutions are positive inside and small at the outermost cell centres.
   const float* sol = a->arrays.at("train_sol").data<float>();
   EXPECT_GT(sol[4 * 9 + 4], 0.0f);
+}
+
+TEST(Generate, MatOutputHoldsFullResolutionFields) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string base = std::string(tmp ? tmp : "/tmp");
+  GenerateOptions o = SmallOptions();
+  o.mat_out = base;
+  ASSERT_TRUE(GenerateDataset(base + "/darcy_mat_ds", o).ok());
+  absl::StatusOr<std::map<std::string, Tensor>> m = ReadMat(base + "/piececonst_r33_N5_smooth1.mat");
+  ASSERT_TRUE(m.ok()) << m.status();
+  const Tensor& coeff = m->at("coeff");
+  const Tensor& sol = m->at("sol");
+  ASSERT_EQ(coeff.shape(), (Shape{5, 33, 33}));
+  ASSERT_EQ(sol.dtype(), DType::kFloat64);
+  absl::StatusOr<Dataset> d = OpenDataset(base + "/darcy_mat_ds");
+  ASSERT_TRUE(d.ok());
+  const float* small = d->arrays.at("train_sol").data<float>();
+  // Row 2, sample 4 of the subsampled array is full-resolution row 8, columns 0, 4, ..., 32.
+  for (int j = 0; j < 9; ++j) {
+    EXPECT_EQ(small[4 * 81 + 2 * 9 + j], static_cast<float>(sol.data<double>()[4 * 33 * 33 + 8 * 33 + 4 * j]));
+  }
+  EXPECT_TRUE(ReadMat(base + "/piececonst_r33_N3_smooth2.mat").ok());
 }
 
 TEST(Generate, RejectsBadOptions) {
