@@ -23,7 +23,9 @@
 //
 // Left out: protocol-0/1 class instances (INST/OBJ), persistent ids, the extension registry,
 // out-of-band buffers (NEXT_BUFFER), recursive structures (an object containing itself) and
-// integers beyond int64. Limits: nesting depth (default 1000) and memo entries (default 2^24).
+// integers beyond int64. Limits: nesting depth (default 1000), memo entries (default 2^24), and
+// data copied out of existing values (array payloads, re-encoded strings): at most 16x the input
+// size + 64 MB, so a small input that reuses one payload many times cannot allocate much.
 //
 // Example:
 //   absl::StatusOr<tasks::PyRef> v = tasks::ReadPickle("/data/challenge2017.pkl");

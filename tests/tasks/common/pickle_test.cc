@@ -397,6 +397,21 @@ TEST(PickleErrorsTest, RecursionAndDepthLimits) {
   EXPECT_THAT(std::string(memo.status().message()), HasSubstr("more than 3 memo entries"));
 }
 
+TEST(PickleErrorsTest, ReusedPayloadCannotAmplify) {
+  // One 1 MB buffer (memo 0) turned into a new array 200 times through _frombuffer: ~20 bytes of
+  // input per megabyte of output. The budget stops it.
+  std::string p = B("\x80\x05" "B\x00\x00\x10\x00");
+  p += std::string(1 << 20, 'x');
+  p += B("\x94" "\x8c\x12" "numpy.core.numeric" "\x8c\x0b" "_frombuffer" "\x93\x94"
+         "\x8c\x05" "numpy" "\x8c\x05" "dtype" "\x93" "\x8c\x02" "u1" "\x89\x88\x87R\x94" "0" "0" "0");
+  std::string once = B("h\x01(h\x00h\x02J\x00\x00\x10\x00\x85\x8c\x01" "Ct" "R0");
+  absl::StatusOr<PyRef> one = Unpickle(p + once + "N.", "one.pkl");
+  ASSERT_TRUE(one.ok()) << one.status();
+  std::string many = p;
+  for (int i = 0; i < 200; ++i) many += once;
+  EXPECT_THAT(UnpickleError(many + "N.", "amp.pkl"), HasSubstr("would exceed"));
+}
+
 TEST(PickleErrorsTest, BadArrays) {
   // Hand-made: _reconstruct + BUILD whose raw data is one byte short for <f8 (2,).
   const std::string head = B(
