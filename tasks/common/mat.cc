@@ -1,6 +1,9 @@
 // tasks/common/mat.cc: version detection for .mat files and the helpers shared by the readers/writer.
 #include "tasks/common/mat.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -132,6 +135,18 @@ void SlabLayout::Gather(const void* src, int64_t l0, int64_t count, size_t elem_
       GatherT(static_cast<const uint64_t*>(src), l0, count, dims_, rstride_, slab_, last_,
               static_cast<uint64_t*>(dst));
   }
+}
+
+void AdviseHugePages(void* p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
 }
 
 absl::Status Annotate(const absl::Status& s, absl::string_view prefix) {

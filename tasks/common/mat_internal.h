@@ -71,6 +71,11 @@ class SlabLayout {
   int64_t last_ = 1;
 };
 
+// Hints the kernel to back [p, p + bytes) with transparent huge pages (before first touch): the slab
+// transpose writes one short run per 4 KiB page, so huge pages spare most TLB misses. A no-op where
+// unsupported.
+void AdviseHugePages(void* p, size_t bytes);
+
 // A status with the same code and "prefix: " prepended to the message.
 absl::Status Annotate(const absl::Status& s, absl::string_view prefix);
 

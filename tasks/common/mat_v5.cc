@@ -490,19 +490,21 @@ absl::StatusOr<Tensor> ReadMatrixData(Body& body, bool swap, const MatrixHeader&
   const size_t elem = DTypeSize(dtype);
   const bool direct = !swap && SameRepresentation(tag->type, dtype);
   const int64_t per_block = layout.SlabsPerBlock(std::max<size_t>(elem, mi_size));
-  std::vector<char> block(static_cast<size_t>(per_block * layout.slab()) * elem);
-  std::vector<char> raw(direct ? 0 : static_cast<size_t>(per_block * layout.slab()) * mi_size);
+  std::unique_ptr<char[]> block(new char[static_cast<size_t>(per_block * layout.slab()) * elem]);  // uninitialised
+  AdviseHugePages(block.get(), static_cast<size_t>(per_block * layout.slab()) * elem);
+  AdviseHugePages(out.raw_data(), static_cast<size_t>(out.numel()) * elem);
+  std::unique_ptr<char[]> raw(new char[direct ? 1 : static_cast<size_t>(per_block * layout.slab()) * mi_size]);
   for (int64_t l0 = 0; l0 < layout.slabs(); l0 += per_block) {
     const int64_t count = std::min(per_block, layout.slabs() - l0);
     const int64_t n = count * layout.slab();
-    char* dst = direct ? block.data() : raw.data();
+    char* dst = direct ? block.get() : raw.get();
     if (absl::Status s = body.Read(dst, n * mi_size, "data"); !s.ok()) return s;
     if (!direct) {
-      if (absl::Status s = Convert(tag->type, raw.data(), n, swap, dtype, block.data()); !s.ok()) {
+      if (absl::Status s = Convert(tag->type, raw.get(), n, swap, dtype, block.get()); !s.ok()) {
         return Annotate(s, "data");
       }
     }
-    layout.Scatter(block.data(), l0, count, elem, out.raw_data());
+    layout.Scatter(block.get(), l0, count, elem, out.raw_data());
   }
   return out;
 }

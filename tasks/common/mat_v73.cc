@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -192,7 +193,9 @@ absl::StatusOr<Tensor> ReadNumeric(hid_t ds, const DatasetInfo& info) {
   const SlabLayout layout(info.dims);
   const size_t elem = DTypeSize(dtype);
   int64_t per_block = layout.SlabsPerBlock(elem);
-  std::vector<char> block(static_cast<size_t>(per_block * layout.slab()) * elem);
+  std::unique_ptr<char[]> block(new char[static_cast<size_t>(per_block * layout.slab()) * elem]);  // uninitialised
+  AdviseHugePages(block.get(), static_cast<size_t>(per_block * layout.slab()) * elem);
+  AdviseHugePages(out.raw_data(), static_cast<size_t>(out.numel()) * elem);
   H5Id file_space(H5Dget_space(ds), H5Sclose);
   if (!file_space.ok()) return Hdf5Error("cannot get the dataspace");
   const int rank = static_cast<int>(info.h5dims.size());
@@ -207,13 +210,13 @@ absl::StatusOr<Tensor> ReadNumeric(hid_t ds, const DatasetInfo& info) {
     }
     const hsize_t n = static_cast<hsize_t>(count * layout.slab());
     H5Id mem_space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    if (H5Dread(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, block.data()) < 0) {
+    if (H5Dread(ds, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, block.get()) < 0) {
       return Hdf5Error(absl::StrCat("cannot read slabs ", l0, "..", l0 + count - 1));
     }
-    if (absl::Status s = FixUp(info.cls, info.logical, block.data(), static_cast<int64_t>(n)); !s.ok()) {
+    if (absl::Status s = FixUp(info.cls, info.logical, block.get(), static_cast<int64_t>(n)); !s.ok()) {
       return Annotate(s, "data");
     }
-    layout.Scatter(block.data(), l0, count, elem, out.raw_data());
+    layout.Scatter(block.get(), l0, count, elem, out.raw_data());
   }
   return out;
 }

@@ -188,11 +188,11 @@ absl::Status WriteMatrix(Sink* sink, const std::string& name, const Tensor& tens
   if (absl::Status s = sink->Write(head.data(), head.size()); !s.ok()) return s;
   const SlabLayout layout(dims);
   const int64_t per_block = layout.SlabsPerBlock(elem);
-  std::vector<char> block(static_cast<size_t>(per_block * layout.slab()) * elem);
+  std::unique_ptr<char[]> block(new char[static_cast<size_t>(per_block * layout.slab()) * elem]);  // uninitialised
   for (int64_t l0 = 0; l0 < layout.slabs() && layout.slab() > 0; l0 += per_block) {
     const int64_t count = std::min(per_block, layout.slabs() - l0);
-    layout.Gather(t.raw_data(), l0, count, elem, block.data());
-    if (absl::Status s = sink->Write(block.data(), count * layout.slab() * elem); !s.ok()) return s;
+    layout.Gather(t.raw_data(), l0, count, elem, block.get());
+    if (absl::Status s = sink->Write(block.get(), count * layout.slab() * elem); !s.ok()) return s;
   }
   const char zeros[8] = {};
   return sink->Write(zeros, pad);

@@ -1,7 +1,9 @@
 // Tests for tasks/common/mat: scipy-written MAT v5 files (plain, compressed), a big-endian v5 file, an
-// h5py-written v7.3-style file (testdata/mat/make_mat_testdata.py), WriteMatV5 round trips, the slab
-// transpose, and damaged files.
+// h5py-written v7.3-style file (testdata/mat/make_mat_testdata.py), a large chunked v7.3 file written
+// with the HDF5 C API, WriteMatV5 round trips, the slab transpose, and damaged files.
 #include "tasks/common/mat.h"
+
+#include <hdf5.h>
 
 #include <cmath>
 #include <cstdint>
@@ -154,6 +156,64 @@ TEST(MatV73Test, DamagedHdf5IsAnErrorNotACrash) {
   absl::StatusOr<std::map<std::string, Tensor>> r = ParseMat(cut, "half.mat");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().substr(0, 9), "half.mat:") << r.status();
+}
+
+// A v7.3-style file written with the HDF5 C API: 512-byte userblock with the MATLAB header, a chunked,
+// deflated double dataset stored column-major (HDF5 dims reversed), large enough for several blocks.
+void WriteV73(const std::string& path, const Shape& matlab_dims, const std::vector<double>& colmajor) {
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  H5Pset_userblock(fcpl, 512);
+  hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  std::vector<hsize_t> h5dims(matlab_dims.rbegin(), matlab_dims.rend());
+  hid_t space = H5Screate_simple(static_cast<int>(h5dims.size()), h5dims.data(), nullptr);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  std::vector<hsize_t> chunk = h5dims;
+  chunk[0] = 7;  // chunks that do not line up with the reader's blocks
+  H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_deflate(dcpl, 1);
+  hid_t ds = H5Dcreate2(file, "coeff", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, colmajor.data());
+  hid_t str = H5Tcopy(H5T_C_S1);
+  H5Tset_size(str, 6);
+  hid_t scalar = H5Screate(H5S_SCALAR);
+  hid_t attr = H5Acreate2(ds, "MATLAB_class", str, scalar, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(attr, str, "double");
+  H5Aclose(attr);
+  H5Sclose(scalar);
+  H5Tclose(str);
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Fclose(file);
+  H5Pclose(fcpl);
+  std::string header = "MATLAB 7.3 MAT-file, written by mat_test";
+  header.resize(116, ' ');
+  header.append(8, '\0');
+  header += std::string("\x00\x02IM", 4);
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  std::fwrite(header.data(), 1, header.size(), f);
+  std::fclose(f);
+}
+
+TEST(MatV73Test, ManyBlocksThroughChunkedHyperslabs) {
+  const Shape dims{96, 300, 150};  // 33 MiB of doubles: two blocks of slabs
+  std::vector<double> colmajor(96 * 300 * 150);
+  for (size_t k = 0; k < colmajor.size(); ++k) colmajor[k] = static_cast<double>(k) * 0.25;
+  const std::string path = TmpPath("big73.mat");
+  WriteV73(path, dims, colmajor);
+  absl::StatusOr<std::map<std::string, Tensor>> vars = ReadMat(path, {"coeff"});
+  ASSERT_TRUE(vars.ok()) << vars.status();
+  const Tensor& t = vars->at("coeff");
+  ASSERT_EQ(t.shape(), dims);
+  const double* p = t.data<double>();
+  for (int64_t i = 0; i < 96; i += 5) {
+    for (int64_t j = 0; j < 300; j += 7) {
+      for (int64_t l = 0; l < 150; ++l) {
+        ASSERT_EQ(p[(i * 300 + j) * 150 + l], colmajor[i + 96 * (j + 300 * l)]) << i << "," << j << "," << l;
+      }
+    }
+  }
 }
 
 // ---- Writer.
