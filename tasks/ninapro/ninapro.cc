@@ -6,9 +6,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "engine/io/npy.h"
 #include "engine/rng.h"
 #include "tasks/common/array_task.h"
+#include "tasks/common/npy_value.h"
+#include "tasks/common/pickle.h"
 
 namespace nb360::tasks {
 namespace {
@@ -48,14 +49,24 @@ std::pair<Tensor, Tensor> SyntheticSplit(Generator protos, Generator g, int64_t 
   return {x, y};
 }
 
+// A numeric .npy array of any dtype (the original loads with allow_pickle=True, encoding="bytes").
+absl::StatusOr<Tensor> ReadNumeric(const std::string& path) {
+  absl::StatusOr<PyRef> v = ReadNpyValue(path);
+  if (!v.ok()) return v.status();
+  if ((*v)->kind != PyValue::Kind::kNdArray || (*v)->array_kind != PyValue::ArrayKind::kNumeric) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": holds a ", (*v)->Describe(), ", expected a numeric array"));
+  }
+  return (*v)->tensor;
+}
+
 // Reads ninapro_<split>.npy / label_<split>.npy into (x (N, 1, 16, 52) float32, y int64).
 absl::StatusOr<std::pair<Tensor, Tensor>> ReadSplit(const std::string& raw_dir, const std::string& split,
                                                     int64_t want, bool allow_mismatch) {
   const std::string xpath = absl::StrCat(raw_dir, "/ninapro_", split, ".npy");
   const std::string ypath = absl::StrCat(raw_dir, "/label_", split, ".npy");
-  absl::StatusOr<Tensor> x = io::ReadNpy(xpath);
+  absl::StatusOr<Tensor> x = ReadNumeric(xpath);
   if (!x.ok()) return x.status();
-  absl::StatusOr<Tensor> y = io::ReadNpy(ypath);
+  absl::StatusOr<Tensor> y = ReadNumeric(ypath);
   if (!y.ok()) return y.status();
   if (x->dtype() != DType::kFloat64 && x->dtype() != DType::kFloat32) {
     return absl::InvalidArgumentError(

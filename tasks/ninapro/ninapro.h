@@ -1,7 +1,8 @@
 // tasks/ninapro/ninapro.h: NinaPro DB5 (sEMG hand gestures, 18 classes), spec tasks.md §3.
 //
 // Raw files: ninapro_{train,val,test}.npy (N, 52, 16) signals (52 time steps x 16 electrodes) and
-// label_{train,val,test}.npy (N) labels 0..17; 2,638 / 659 / 659 samples.
+// label_{train,val,test}.npy (N) labels 0..17; 2,638 / 659 / 659 samples. Any numeric .npy dtype is
+// accepted (read through ReadNpyValue, as the original's allow_pickle load); signals must be floats.
 // Canonical arrays: {train,val,test}_x float32 (N, 1, 16, 52) (axes swapped, channel axis added, as
 // the original loader does) and {train,val,test}_y int64 (N).
 // Runs: search = the three files; retrain = train ∪ val (3,297, train rows first) and test. No

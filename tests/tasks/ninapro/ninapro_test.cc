@@ -164,6 +164,27 @@ TEST(NinaPro, PrepareRoundTripTransposes) {
   EXPECT_EQ(ReadSample(*data->train, 13).y, 2);
 }
 
+TEST(NinaPro, PrepareAcceptsOtherNumericDtypes) {
+  NinaProTask t;
+  const std::string raw = WriteRaw("ninapro_dtypes", 8);
+  auto x = io::ReadNpy(raw + "/ninapro_val.npy");
+  auto y = io::ReadNpy(raw + "/label_val.npy");
+  ASSERT_TRUE(x.ok() && y.ok());
+  ASSERT_TRUE(io::WriteNpy(raw + "/ninapro_val.npy", x->To(DType::kFloat32)).ok());
+  ASSERT_TRUE(io::WriteNpy(raw + "/label_val.npy", y->To(DType::kInt32)).ok());
+  PrepareOptions po;
+  po.allow_count_mismatch = true;
+  const std::string out = TempPath("ninapro_dtypes_out");
+  ASSERT_TRUE(t.Prepare(raw, out, po).ok());
+  auto d = OpenDataset(out, "ninapro");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->arrays.at("val_y").data<int64_t>()[2], 3);
+  EXPECT_FLOAT_EQ(d->arrays.at("val_x").data<float>()[1 * 52 + 3], 0.0301f);  // electrode 1, time 3
+  // Integer signals are refused.
+  ASSERT_TRUE(io::WriteNpy(raw + "/ninapro_val.npy", x->To(DType::kInt64)).ok());
+  EXPECT_TRUE(Contains(t.Prepare(raw, out, po), "ninapro_val.npy: dtype int64, expected float64 or float32"));
+}
+
 TEST(NinaPro, PrepareRejectsBrokenInputs) {
   NinaProTask t;
   PrepareOptions po;
