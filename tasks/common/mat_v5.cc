@@ -433,7 +433,6 @@ absl::StatusOr<MatrixHeader> ReadMatrixHeader(Body& body, bool swap) {
   h.cls = static_cast<int>(word & 0xFF);
   h.complex = (word & 0x0800) != 0;
   h.logical = (word & 0x0200) != 0;
-  if (h.cls == kSparseClass) return h;  // sparse arrays carry an extra nzmax word; skipped anyway
   absl::StatusOr<std::string> dims = ReadSubelement(body, swap, 4 * 64, &tag, "dimensions");
   if (!dims.ok()) return dims.status();
   if (tag.type != miINT32 || dims->empty() || dims->size() % 4 != 0) {

@@ -73,6 +73,7 @@ void ExpectV5Vars(const std::map<std::string, Tensor>& v) {
   ExpectVar<double>(v, "longer_variable_name_x", {2, 2}, [](int64_t k) { return static_cast<double>(k); });
   EXPECT_EQ(v.size(), 16u);
   EXPECT_EQ(v.count("cellv"), 0u);
+  EXPECT_EQ(v.count("sp"), 0u);
 }
 
 class MatV5FileTest : public ::testing::TestWithParam<const char*> {};
@@ -108,6 +109,9 @@ TEST_P(MatV5FileTest, NamedVariableMissingOrNotNumericIsAnError) {
   absl::StatusOr<std::map<std::string, Tensor>> cell = ReadMat(TestData(GetParam()), {"cellv"});
   ASSERT_FALSE(cell.ok());
   EXPECT_NE(cell.status().message().find("cell array"), absl::string_view::npos) << cell.status();
+  absl::StatusOr<std::map<std::string, Tensor>> sparse = ReadMat(TestData(GetParam()), {"sp"});
+  ASSERT_FALSE(sparse.ok());
+  EXPECT_NE(sparse.status().message().find("'sp' is a sparse array"), absl::string_view::npos) << sparse.status();
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, MatV5FileTest, ::testing::Values("v5_plain.mat", "v5_compressed.mat"));

@@ -16,6 +16,7 @@ import struct
 import h5py
 import numpy as np
 import scipy.io
+import scipy.sparse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,6 +51,7 @@ def write_v5():
     data["text"] = "hello"                                         # char: skipped
     data["cellv"] = np.array([1, "a"], dtype=object)               # cell: skipped
     data["st"] = {"f": 1.0}                                        # struct: skipped
+    data["sp"] = scipy.sparse.csc_matrix(np.eye(3))                # sparse: skipped
     for name, compress in (("v5_plain.mat", False), ("v5_compressed.mat", True)):
         scipy.io.savemat(os.path.join(HERE, name), data, do_compression=compress, oned_as="row")
         back = scipy.io.loadmat(os.path.join(HERE, name))
