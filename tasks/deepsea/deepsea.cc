@@ -53,17 +53,32 @@ std::pair<Tensor, Tensor> SyntheticSplit(const std::vector<int64_t>& motifs, Gen
   return {x, y};
 }
 
-// `t` as uint8 after checking every value is 0 or 1.
-absl::StatusOr<Tensor> Binary(const std::string& what, const Tensor& t) {
-  if (t.dtype() == DType::kBool) return t.To(DType::kUInt8);
-  Tensor d = t.To(DType::kFloat64).Contiguous();
-  const double* p = d.data<double>();
-  for (int64_t i = 0; i < d.numel(); ++i) {
-    if (p[i] != 0.0 && p[i] != 1.0) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": value ", p[i], " at flat index ", i, " is not 0 or 1"));
+template <class T>
+absl::Status CheckBinary(const std::string& what, const T* p, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (p[i] != T(0) && p[i] != T(1)) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": value ", static_cast<double>(p[i]), " at flat index ", i,
+                                                     " is not 0 or 1"));
     }
   }
-  return t.dtype() == DType::kUInt8 ? t.Contiguous() : t.To(DType::kUInt8);
+  return absl::OkStatus();
+}
+
+// `t` as uint8 after checking every value is 0 or 1 (no wide copy: x_test has 600 M elements).
+absl::StatusOr<Tensor> Binary(const std::string& what, const Tensor& t) {
+  Tensor c = t.Contiguous();
+  const int64_t n = c.numel();
+  absl::Status s;
+  switch (c.dtype()) {
+    case DType::kBool: return c.To(DType::kUInt8);
+    case DType::kUInt8: s = CheckBinary(what, c.data<uint8_t>(), n); break;
+    case DType::kInt32: s = CheckBinary(what, c.data<int32_t>(), n); break;
+    case DType::kInt64: s = CheckBinary(what, c.data<int64_t>(), n); break;
+    case DType::kFloat32: s = CheckBinary(what, c.data<float>(), n); break;
+    case DType::kFloat64: s = CheckBinary(what, c.data<double>(), n); break;
+  }
+  if (!s.ok()) return s;
+  return c.dtype() == DType::kUInt8 ? c : c.To(DType::kUInt8);
 }
 
 absl::StatusOr<Tensor> Member(std::map<std::string, Tensor>& npz, const std::string& path, const std::string& key,
