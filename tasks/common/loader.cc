@@ -122,13 +122,13 @@ void Loader::StartEpoch(int64_t epoch, int64_t first_batch) {
     gen = generation_;
   }
   for (int w = 0; w < options_.num_workers; ++w) {
-    workers_.emplace_back([this, w, gen] { WorkerLoop(w, gen); });
+    workers_.emplace_back([this, w, gen, first_batch] { WorkerLoop(w, gen, first_batch); });
   }
 }
 
-void Loader::WorkerLoop(int worker, uint64_t generation) {
+void Loader::WorkerLoop(int worker, uint64_t generation, int64_t first_batch) {
   const int64_t total = num_batches();
-  for (int64_t b = next_ + worker; b < total; b += options_.num_workers) {
+  for (int64_t b = first_batch + worker; b < total; b += options_.num_workers) {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || generation_ != generation || b < next_ + options_.prefetch; });

@@ -69,7 +69,9 @@ class Loader {
 
  private:
   void StopWorkers();
-  void WorkerLoop(int worker, uint64_t generation);
+  // Builds batches first_batch + worker, + num_workers, ... (first_batch is fixed at StartEpoch: the
+  // consumer may already have advanced when the thread starts).
+  void WorkerLoop(int worker, uint64_t generation, int64_t first_batch);
   std::vector<int64_t> Order(int64_t epoch) const;
 
   std::shared_ptr<const SampleSet> set_;

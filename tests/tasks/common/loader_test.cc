@@ -137,6 +137,19 @@ TEST(Loader, SubsetAndRange) {
   EXPECT_EQ(Epoch(lr, 0)[0].group, (std::vector<int64_t>{1, 1, 2}));
 }
 
+// Regression: workers used to read the consumer's position when their thread started; a consumer
+// that had already taken a batch made a worker skip one and Next() wait forever.
+TEST(Loader, ManyShortEpochsNeverLoseABatch) {
+  Loader l(std::make_shared<ToySet>(10), {.batch_size = 2, .shuffle = true, .seed = 3, .num_workers = 2, .prefetch = 1});
+  for (int64_t e = 0; e < 300; ++e) {
+    l.StartEpoch(e);
+    Batch b;
+    int64_t n = 0;
+    while (l.Next(&b)) ++n;
+    ASSERT_EQ(n, 5) << "epoch " << e;
+  }
+}
+
 TEST(Loader, MixSeedSeparatesInputs) {
   EXPECT_NE(MixSeed(1, 2, 3), MixSeed(1, 3, 2));
   EXPECT_NE(MixSeed(0, 0, 0), MixSeed(0, 0, 1));
