@@ -18,6 +18,7 @@ namespace {
 
 constexpr int64_t kL = DeepSeaTask::kLength, kB = DeepSeaTask::kBases, kK = DeepSeaTask::kLabels;
 constexpr int64_t kMotif = 8;
+constexpr int64_t kMotifCopies = 4;  // copies of a label's motif in a positive sequence
 const char* const kSplits[] = {"train", "val", "test"};
 
 class BceObjective : public Objective {
@@ -45,8 +46,10 @@ std::pair<Tensor, Tensor> SyntheticSplit(const std::vector<int64_t>& motifs, Gen
     for (int64_t k = 0; k < kK; ++k) {
       if (g.NextDouble() >= 0.25) continue;
       yp[i * kK + k] = 1;
-      const int64_t at = g.RandInt(kL - kMotif + 1);
-      for (int64_t j = 0; j < kMotif; ++j) seq[at + j] = motifs[k * kMotif + j];
+      for (int64_t copy = 0; copy < kMotifCopies; ++copy) {
+        const int64_t at = g.RandInt(kL - kMotif + 1);
+        for (int64_t j = 0; j < kMotif; ++j) seq[at + j] = motifs[k * kMotif + j];
+      }
     }
     for (int64_t p = 0; p < kL; ++p) xp[(i * kL + p) * kB + seq[p]] = 1;
   }
@@ -144,7 +147,7 @@ Dataset DeepSeaTask::MakeSynthetic(const SyntheticOptions& options) const {
   DatasetManifest m{"deepsea", "synthetic",
                     absl::StrCat("synthetic DeepSEA-shaped data (seed ", options.seed, ", ", sizes[0], "/", sizes[1],
                                  "/", sizes[2], " samples): random one-hot DNA, label k = an 8-base motif k ",
-                                 "planted at a random position (p = 1/4)")};
+                                 "planted at 4 random positions (p = 1/4)")};
   return InMemoryDataset(m, arrays);
 }
 

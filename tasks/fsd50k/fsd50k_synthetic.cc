@@ -1,7 +1,8 @@
 // tasks/fsd50k/fsd50k_synthetic.cc: Fsd50kTask::MakeSynthetic, spectrogram-like chunks whose labels
 // are visible.
 //
-// Every clip has 1-3 labels and 1-4 chunks (96, 101). Class c owns a 2-bin mel band (2 * (c % 48))
+// Every clip has 1-3 labels (85% of them from the 24 most frequent classes, the rest from all 200,
+// a long tail like the real vocabulary's) and 1-4 chunks (96, 101). Class c owns a 2-bin mel band (2 * (c % 48))
 // and a temporal on/off period (4, 6, 8, 12 or 16 frames by c / 48) with a random onset per chunk;
 // a label adds its band pattern (+12 dB on, +4 dB off) to a noise floor, and the chunk is zero-centred
 // like the real feature. Noise spectrograms (3, 150-300 frames) are smooth random fields. Clip counts
@@ -15,6 +16,7 @@ namespace nb360::tasks {
 namespace {
 
 constexpr int64_t kPeriods[5] = {4, 6, 8, 12, 16};
+constexpr int64_t kFrequentClasses = 24;
 
 void AddChunk(const std::vector<int64_t>& labels, Generator& rng, std::vector<float>* spec) {
   std::vector<double> x(kFsdMels * kFsdFrames);
@@ -44,7 +46,8 @@ SplitArrays MakeSplit(int64_t clips, int64_t first_id, Generator& rng) {
     std::vector<int64_t> labels;
     const int64_t k = 1 + rng.RandInt(3);
     while (static_cast<int64_t>(labels.size()) < k) {
-      const int64_t c = rng.RandInt(kFsdClasses);
+      // Long-tailed like the real vocabulary: most labels come from kFrequentClasses classes.
+      const int64_t c = rng.NextDouble() < 0.85 ? rng.RandInt(kFrequentClasses) : rng.RandInt(kFsdClasses);
       if (std::find(labels.begin(), labels.end(), c) == labels.end()) labels.push_back(c);
     }
     const size_t row = s.labels.size();
@@ -63,7 +66,7 @@ SplitArrays MakeSplit(int64_t clips, int64_t first_id, Generator& rng) {
 
 Dataset Fsd50kTask::MakeSynthetic(const SyntheticOptions& options) const {
   Generator rng = Generator(options.seed).Fork("fsd50k/synthetic");
-  const double f = options.fraction > 0 ? options.fraction : 200.0 / kFsdTrainClips;
+  const double f = options.fraction > 0 ? options.fraction : 600.0 / kFsdTrainClips;
   auto count = [&](int64_t real) { return std::max<int64_t>(8, std::llround(f * real)); };
   std::map<std::string, Tensor> arrays;
   const std::pair<const char*, int64_t> splits[] = {

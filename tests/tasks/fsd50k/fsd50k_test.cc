@@ -41,9 +41,9 @@ TEST(Fsd50kSynthetic, DeterministicShapesAndStructure) {
   ASSERT_EQ(a.arrays.size(), 14u);
   for (const auto& [name, v] : a.arrays) EXPECT_EQ(Bytes(v), Bytes(b.arrays.at(name))) << name;
   EXPECT_NE(Bytes(a.arrays.at("train_spec")), Bytes(c.arrays.at("train_spec")));
-  EXPECT_EQ(a.arrays.at("train_labels").dim(0), 200);
-  EXPECT_EQ(a.arrays.at("val_labels").dim(0), 23);   // 200 * 4,170 / 36,796
-  EXPECT_EQ(a.arrays.at("eval_labels").dim(0), 56);  // 200 * 10,231 / 36,796
+  EXPECT_EQ(a.arrays.at("train_labels").dim(0), 600);
+  EXPECT_EQ(a.arrays.at("val_labels").dim(0), 68);   // 600 * 4,170 / 36,796
+  EXPECT_EQ(a.arrays.at("eval_labels").dim(0), 167);  // 600 * 10,231 / 36,796
   for (const char* s : {"train", "val", "eval"}) {
     const std::string p = s;
     const ArrayView& spec = a.arrays.at(p + "_spec");
