@@ -270,10 +270,9 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
   return TensorFromBytes(reversed, dtype, data).Permute(dims).Contiguous().Detach();
 }
 
-std::string SerializeNpy(const Tensor& t) {
-  const Tensor host = HostContiguous(t);
-  std::string dict = StrCat("{'descr': '", NpyDescr(host.dtype()),
-                            "', 'fortran_order': False, 'shape': ", ShapeTuple(host.shape()), ", }");
+std::string NpyHeader(DType dtype, const Shape& shape) {
+  std::string dict = StrCat("{'descr': '", NpyDescr(dtype), "', 'fortran_order': False, 'shape': ",
+                            ShapeTuple(shape), ", }");
   // Pad with spaces and end with '\n' so that the data starts on a 64-byte boundary.
   int major = 1;
   size_t total = kMagic.size() + 2 + 2 + dict.size() + 1;
@@ -284,9 +283,7 @@ std::string SerializeNpy(const Tensor& t) {
   const size_t padded = (total + kAlign - 1) / kAlign * kAlign;
   dict.append(padded - total, ' ');
   dict.push_back('\n');
-  const std::string_view data = TensorBytes(host);
   std::string out;
-  out.reserve(padded + data.size());
   out.append(kMagic);
   out.push_back(static_cast<char>(major));
   out.push_back('\0');
@@ -296,6 +293,14 @@ std::string SerializeNpy(const Tensor& t) {
     PutLE<uint32_t>(&out, static_cast<uint32_t>(dict.size()));
   }
   out.append(dict);
+  return out;
+}
+
+std::string SerializeNpy(const Tensor& t) {
+  const Tensor host = HostContiguous(t);
+  const std::string_view data = TensorBytes(host);
+  std::string out = NpyHeader(host.dtype(), host.shape());
+  out.reserve(out.size() + data.size());
   out.append(data);
   return out;
 }

@@ -24,6 +24,10 @@ namespace nb360::io {
 // Parses .npy bytes; `name_for_errors` (a path, an archive member) starts every error message.
 absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name_for_errors);
 
+// The header (magic, version, dict, padding) of a C-order .npy file of `shape`; the data follows it,
+// starting on a 64-byte boundary.
+std::string NpyHeader(DType dtype, const Shape& shape);
+
 // The .npy bytes for `t` (any layout or device; must be defined).
 std::string SerializeNpy(const Tensor& t);
 

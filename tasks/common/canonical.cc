@@ -140,7 +140,7 @@ absl::StatusOr<ArrayView> MapNpy(const std::string& path) {
   return v;
 }
 
-io::JsonValue ManifestJson(const DatasetManifest& m, const std::map<std::string, Tensor>& arrays) {
+io::JsonValue ManifestJson(const DatasetManifest& m, const std::map<std::string, std::pair<DType, Shape>>& arrays) {
   io::JsonValue j = io::JsonValue::MakeObject();
   j.Set("format", "nb360-dataset");
   j.Set("version", kFormatVersion);
@@ -148,11 +148,11 @@ io::JsonValue ManifestJson(const DatasetManifest& m, const std::map<std::string,
   j.Set("source", m.source);
   j.Set("description", m.description);
   io::JsonValue arr = io::JsonValue::MakeObject();
-  for (const auto& [name, t] : arrays) {
+  for (const auto& [name, spec] : arrays) {
     io::JsonValue a = io::JsonValue::MakeObject();
-    a.Set("dtype", std::string(DTypeName(t.dtype())));
+    a.Set("dtype", std::string(DTypeName(spec.first)));
     io::JsonValue shape = io::JsonValue::MakeArray();
-    for (int64_t d : t.shape()) shape.as_array().push_back(d);
+    for (int64_t d : spec.second) shape.as_array().push_back(d);
     a.Set("shape", shape);
     arr.Set(name, a);
   }
@@ -232,47 +232,142 @@ bool LooksLikeDataset(const std::string& dir) {
 
 absl::Status WriteDataset(const std::string& dir, const DatasetManifest& manifest,
                           const std::map<std::string, Tensor>& arrays) {
+  absl::StatusOr<std::unique_ptr<DatasetWriter>> w = DatasetWriter::Begin(dir);
+  if (!w.ok()) return w.status();
   for (const auto& [name, t] : arrays) {
-    if (!ValidName(name)) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: bad array name '", name, "'"));
-    if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: array '", name, "' is undefined"));
+    absl::Status s = (*w)->Add(name, t);
+    if (!s.ok()) return s;
   }
+  return (*w)->Commit(manifest);
+}
+
+absl::StatusOr<std::unique_ptr<DatasetWriter>> DatasetWriter::Begin(const std::string& dir) {
   fs::path target = fs::path(dir);
   if (target.filename().empty()) target = target.parent_path();
+  if (target.empty()) return absl::InvalidArgumentError("DatasetWriter: empty output directory");
   std::error_code ec;
   fs::create_directories(target.parent_path().empty() ? fs::path(".") : target.parent_path(), ec);
   if (ec) return absl::InternalError(absl::StrCat(dir, ": cannot create parent directory: ", ec.message()));
-  // Unique temporary sibling: pid + a counter.
   static std::atomic<int> counter{0};
   fs::path tmp = target;
   tmp += absl::StrCat(".tmp-", getpid(), "-", counter++);
   fs::remove_all(tmp, ec);
   fs::create_directory(tmp, ec);
   if (ec) return absl::InternalError(absl::StrCat(tmp.string(), ": cannot create: ", ec.message()));
-  auto fail = [&](absl::Status s) {
+  std::unique_ptr<DatasetWriter> w(new DatasetWriter());
+  w->dir_ = target.string();
+  w->tmp_ = tmp.string();
+  return w;
+}
+
+DatasetWriter::~DatasetWriter() {
+  files_.clear();
+  if (!committed_ && !tmp_.empty()) {
     std::error_code ignored;
-    fs::remove_all(tmp, ignored);
-    return s;
-  };
-  for (const auto& [name, t] : arrays) {
-    absl::Status s = io::WriteNpy((tmp / (name + ".npy")).string(), t);
-    if (!s.ok()) return fail(s);
+    fs::remove_all(tmp_, ignored);
   }
-  absl::Status s = io::WriteFileAtomically((tmp / "manifest.json").string(),
-                                           ManifestJson(manifest, arrays).Serialize(2) + "\n");
-  if (!s.ok()) return fail(s);
+}
+
+absl::Status DatasetWriter::Add(const std::string& name, const Tensor& t) {
+  NB_CHECK(!committed_, "DatasetWriter::Add after Commit");
+  if (!ValidName(name)) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: bad array name '", name, "'"));
+  if (!t.defined()) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: array '", name, "' is undefined"));
+  if (arrays_.count(name)) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: array '", name, "' twice"));
+  absl::Status s = io::WriteNpy((fs::path(tmp_) / (name + ".npy")).string(), t);
+  if (!s.ok()) return s;
+  arrays_[name] = {t.dtype(), t.shape()};
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DatasetWriter::ArrayFile*> DatasetWriter::Create(const std::string& name, DType dtype,
+                                                                const Shape& shape) {
+  NB_CHECK(!committed_, "DatasetWriter::Create after Commit");
+  if (!ValidName(name)) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: bad array name '", name, "'"));
+  if (arrays_.count(name)) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: array '", name, "' twice"));
+  if (shape.empty()) return absl::InvalidArgumentError(absl::StrCat("WriteDataset: array '", name, "' needs rows"));
+  std::unique_ptr<ArrayFile> f(new ArrayFile());
+  f->path_ = (fs::path(tmp_) / (name + ".npy")).string();
+  f->dtype_ = dtype;
+  f->shape_ = shape;
+  const std::string header = io::NpyHeader(dtype, shape);
+  f->header_bytes_ = header.size();
+  int64_t row = 1;
+  for (size_t i = 1; i < shape.size(); ++i) row *= shape[i];
+  f->row_bytes_ = static_cast<size_t>(row) * DTypeSize(dtype);
+  f->written_.assign(shape[0], 0);
+  f->fd_ = open(f->path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (f->fd_ < 0) return absl::InternalError(absl::StrCat(f->path_, ": cannot create: ", std::strerror(errno)));
+  const off_t total = static_cast<off_t>(header.size() + f->row_bytes_ * shape[0]);
+  if (pwrite(f->fd_, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size()) ||
+      ftruncate(f->fd_, total) != 0) {
+    return absl::InternalError(absl::StrCat(f->path_, ": cannot write (", std::strerror(errno), ")"));
+  }
+  ArrayFile* raw = f.get();
+  files_[name] = std::move(f);
+  arrays_[name] = {dtype, shape};
+  return raw;
+}
+
+DatasetWriter::ArrayFile::~ArrayFile() {
+  if (fd_ >= 0) close(fd_);
+}
+
+absl::Status DatasetWriter::ArrayFile::WriteRows(int64_t begin, int64_t count, const void* data) {
+  if (begin < 0 || count < 0 || begin + count > shape_[0]) {
+    return absl::OutOfRangeError(absl::StrCat(path_, ": rows [", begin, ", ", begin + count, ") outside ",
+                                              ShapeString(shape_)));
+  }
+  const char* p = static_cast<const char*>(data);
+  size_t left = row_bytes_ * count;
+  off_t at = static_cast<off_t>(header_bytes_ + row_bytes_ * begin);
+  while (left > 0) {
+    const ssize_t n = pwrite(fd_, p, left, at);
+    if (n <= 0) return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
+    p += n;
+    at += n;
+    left -= static_cast<size_t>(n);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int64_t r = begin; r < begin + count; ++r) written_[r] = 1;
+  return absl::OkStatus();
+}
+
+absl::Status DatasetWriter::ArrayFile::Close() {
+  for (size_t r = 0; r < written_.size(); ++r) {
+    if (!written_[r]) return absl::InternalError(absl::StrCat(path_, ": row ", r, " was never written"));
+  }
+  if (fsync(fd_) != 0 || close(fd_) != 0) {
+    fd_ = -1;
+    return absl::InternalError(absl::StrCat(path_, ": fsync/close failed: ", std::strerror(errno)));
+  }
+  fd_ = -1;
+  return absl::OkStatus();
+}
+
+absl::Status DatasetWriter::Commit(const DatasetManifest& manifest) {
+  NB_CHECK(!committed_, "DatasetWriter::Commit twice");
+  for (auto& [name, f] : files_) {
+    absl::Status s = f->Close();
+    if (!s.ok()) return s;
+  }
+  absl::Status s = io::WriteFileAtomically((fs::path(tmp_) / "manifest.json").string(),
+                                           ManifestJson(manifest, arrays_).Serialize(2) + "\n");
+  if (!s.ok()) return s;
   // Swap in: move an old dataset aside, rename, then delete the old one.
-  fs::path old = target;
+  std::error_code ec;
+  fs::path target(dir_), old(dir_);
   old += absl::StrCat(".old-", getpid());
   const bool had_old = fs::exists(target, ec);
   if (had_old) {
     fs::rename(target, old, ec);
-    if (ec) return fail(absl::InternalError(absl::StrCat(dir, ": cannot move the old dataset aside: ", ec.message())));
+    if (ec) return absl::InternalError(absl::StrCat(dir_, ": cannot move the old dataset aside: ", ec.message()));
   }
-  fs::rename(tmp, target, ec);
+  fs::rename(tmp_, target, ec);
   if (ec) {
     if (had_old) fs::rename(old, target, ec);
-    return fail(absl::InternalError(absl::StrCat(dir, ": cannot rename the new dataset into place")));
+    return absl::InternalError(absl::StrCat(dir_, ": cannot rename the new dataset into place"));
   }
+  committed_ = true;
   if (had_old) fs::remove_all(old, ec);
   return absl::OkStatus();
 }

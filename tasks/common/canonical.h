@@ -20,7 +20,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -73,6 +75,53 @@ Dataset InMemoryDataset(DatasetManifest manifest, const std::map<std::string, Te
 // Writes manifest.json and <name>.npy for each array, atomically (temporary directory + rename).
 absl::Status WriteDataset(const std::string& dir, const DatasetManifest& manifest,
                           const std::map<std::string, Tensor>& arrays);
+
+// Builds a dataset directory array by array without holding it in memory (FSD50K's ~30 GB of
+// spectrograms): whole arrays with Add, large ones row block by row block through an ArrayFile whose
+// WriteRows may be called from several threads for disjoint rows. Everything goes into a temporary
+// sibling directory; Commit checks that every row was written, writes the manifest and renames the
+// directory into place. A writer destroyed without Commit removes its temporary directory.
+class DatasetWriter {
+ public:
+  class ArrayFile {
+   public:
+    ~ArrayFile();
+    // Writes rows [begin, begin + count) from `data` (count * row bytes). Thread-safe for disjoint rows.
+    absl::Status WriteRows(int64_t begin, int64_t count, const void* data);
+    const Shape& shape() const { return shape_; }
+
+   private:
+    friend class DatasetWriter;
+    ArrayFile() = default;
+    absl::Status Close();
+    std::string path_;
+    int fd_ = -1;
+    DType dtype_ = DType::kFloat32;
+    Shape shape_;
+    size_t header_bytes_ = 0;
+    size_t row_bytes_ = 0;
+    std::vector<uint8_t> written_;  // per row; guarded by mu_
+    std::mutex mu_;
+  };
+
+  // Starts a dataset that will replace `dir` on Commit.
+  static absl::StatusOr<std::unique_ptr<DatasetWriter>> Begin(const std::string& dir);
+  ~DatasetWriter();
+
+  // Writes a whole array now.
+  absl::Status Add(const std::string& name, const Tensor& t);
+  // Creates <name>.npy of `shape` (rows = shape[0]) to be filled with ArrayFile::WriteRows.
+  absl::StatusOr<ArrayFile*> Create(const std::string& name, DType dtype, const Shape& shape);
+  // Checks completeness, writes manifest.json, renames into place. The writer is spent afterwards.
+  absl::Status Commit(const DatasetManifest& manifest);
+
+ private:
+  DatasetWriter() = default;
+  std::string dir_, tmp_;
+  std::map<std::string, std::pair<DType, Shape>> arrays_;
+  std::map<std::string, std::unique_ptr<ArrayFile>> files_;
+  bool committed_ = false;
+};
 
 // Opens a dataset directory: parses the manifest, memory-maps each array, checks dtypes/shapes/sizes
 // against the manifest. `expected_task` (if non-empty) must match the manifest's task.

@@ -150,8 +150,7 @@ absl::Status ParallelJobs(int64_t n, int threads, const std::function<absl::Stat
 
 absl::Status PrepareSplit(const std::string& raw_dir, const std::string& csv, const std::string& name,
                           int64_t expected_clips, const std::map<std::string, int64_t>& label_map,
-                          const PrepareOptions& options, std::map<std::string, Tensor>* arrays,
-                          std::string* summary) {
+                          const PrepareOptions& options, DatasetWriter* writer, std::string* summary) {
   const std::string csv_path = raw_dir + "/chunks/" + csv;
   absl::StatusOr<std::vector<Clip>> clips = ReadManifest(csv_path, raw_dir);
   if (!clips.ok()) return clips.status();
@@ -182,8 +181,10 @@ absl::Status PrepareSplit(const std::string& raw_dir, const std::string& csv, co
     }
   }
   const int64_t n_chunks = static_cast<int64_t>(files.size());
-  Tensor spec = Tensor::Empty({n_chunks, kFsdMels, kFsdFrames}, DType::kFloat32);
-  float* out = spec.data<float>();
+  // Spectrograms go straight to disk (the real set is ~30 GB): one row per chunk.
+  absl::StatusOr<DatasetWriter::ArrayFile*> spec =
+      writer->Create(name + "_spec", DType::kFloat32, {n_chunks, kFsdMels, kFsdFrames});
+  if (!spec.ok()) return spec.status();
   absl::Status s = ParallelJobs(n_chunks, options.threads, [&](int64_t i) -> absl::Status {
     absl::StatusOr<Tensor> f = Feature(files[i]);
     if (!f.ok()) return f.status();
@@ -191,20 +192,21 @@ absl::Status PrepareSplit(const std::string& raw_dir, const std::string& csv, co
       return absl::InvalidArgumentError(absl::StrCat(files[i], ": gives a ", ShapeString(f->shape()),
                                                      " log-mel, expected a 1-s chunk (96, 101)"));
     }
-    std::copy_n(f->data<float>(), kFsdMels * kFsdFrames, out + i * kFsdMels * kFsdFrames);
-    return absl::OkStatus();
+    return (*spec)->WriteRows(i, 1, f->data<float>());
   });
   if (!s.ok()) return s;
-  (*arrays)[name + "_spec"] = spec;
-  (*arrays)[name + "_chunk_clip"] = Tensor::FromVector(chunk_clip, {n_chunks});
-  (*arrays)[name + "_clip_id"] = clip_id;
-  (*arrays)[name + "_labels"] = labels;
+  for (const auto& [suffix, t] : {std::pair<std::string, Tensor>{"_chunk_clip", Tensor::FromVector(chunk_clip, {n_chunks})},
+                                  {"_clip_id", clip_id},
+                                  {"_labels", labels}}) {
+    s = writer->Add(name + suffix, t);
+    if (!s.ok()) return s;
+  }
   absl::StrAppend(summary, summary->empty() ? "" : ", ", name, " ", n_clips, " clips / ", n_chunks, " chunks");
   return absl::OkStatus();
 }
 
-absl::Status PrepareNoise(const std::string& raw_dir, const PrepareOptions& options,
-                          std::map<std::string, Tensor>* arrays, std::string* summary) {
+absl::Status PrepareNoise(const std::string& raw_dir, const PrepareOptions& options, DatasetWriter* writer,
+                          std::string* summary) {
   const std::string dir = raw_dir + "/noise_22050";
   std::vector<std::string> files;
   std::error_code ec;
@@ -232,8 +234,10 @@ absl::Status PrepareNoise(const std::string& raw_dir, const PrepareOptions& opti
       std::copy_n(feats[n].data<float>() + r * w, w, noise.data<float>() + r * frames + offsets[n]);
     }
   }
-  (*arrays)["noise_spec"] = noise;
-  (*arrays)["noise_offsets"] = Tensor::FromVector(offsets, {static_cast<int64_t>(offsets.size())});
+  s = writer->Add("noise_spec", noise);
+  if (!s.ok()) return s;
+  s = writer->Add("noise_offsets", Tensor::FromVector(offsets, {static_cast<int64_t>(offsets.size())}));
+  if (!s.ok()) return s;
   absl::StrAppend(summary, ", ", files.size(), " noise files / ", frames, " frames");
   return absl::OkStatus();
 }
@@ -244,7 +248,8 @@ absl::Status Fsd50kTask::Prepare(const std::string& raw_dir, const std::string& 
                                  const PrepareOptions& options) const {
   absl::StatusOr<std::map<std::string, int64_t>> label_map = ReadLabelMap(raw_dir + "/chunks/lbl_map.json");
   if (!label_map.ok()) return label_map.status();
-  std::map<std::string, Tensor> arrays;
+  absl::StatusOr<std::unique_ptr<DatasetWriter>> writer = DatasetWriter::Begin(out_dir);
+  if (!writer.ok()) return writer.status();
   std::string summary;
   const struct {
     const char* csv;
@@ -252,16 +257,16 @@ absl::Status Fsd50kTask::Prepare(const std::string& raw_dir, const std::string& 
     int64_t clips;
   } splits[] = {{"tr.csv", "train", kFsdTrainClips}, {"val.csv", "val", kFsdValClips}, {"eval.csv", "eval", kFsdEvalClips}};
   for (const auto& sp : splits) {
-    absl::Status s = PrepareSplit(raw_dir, sp.csv, sp.name, sp.clips, *label_map, options, &arrays, &summary);
+    absl::Status s = PrepareSplit(raw_dir, sp.csv, sp.name, sp.clips, *label_map, options, writer->get(), &summary);
     if (!s.ok()) return s;
   }
-  absl::Status s = PrepareNoise(raw_dir, options, &arrays, &summary);
+  absl::Status s = PrepareNoise(raw_dir, options, writer->get(), &summary);
   if (!s.ok()) return s;
   DatasetManifest m{"fsd50k", "real",
                     absl::StrCat("FSD50K 1-s chunks at 22,050 Hz (NAS-Bench-360 audio.zip), FsdLogMel (96 mels, 101 "
                                  "frames): ", summary,
                                  options.allow_count_mismatch ? " (count mismatch allowed)" : "")};
-  return WriteDataset(out_dir, m, arrays);
+  return (*writer)->Commit(m);
 }
 
 }  // namespace nb360::tasks

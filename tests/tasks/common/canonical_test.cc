@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "engine/io/atomic_file.h"
 #include "gtest/gtest.h"
@@ -105,6 +106,56 @@ TEST(Canonical, MissingDirectoryAndBadManifest) {
   d = OpenDataset(dir);
   ASSERT_FALSE(d.ok());
   EXPECT_NE(std::string(d.status().message()).find("manifest.json"), std::string::npos);
+}
+
+TEST(Canonical, StreamingWriterFillsRowsFromThreads) {
+  const std::string dir = TempDir("ds_stream");
+  absl::StatusOr<std::unique_ptr<DatasetWriter>> w = DatasetWriter::Begin(dir);
+  ASSERT_TRUE(w.ok()) << w.status();
+  absl::StatusOr<DatasetWriter::ArrayFile*> f = (*w)->Create("spec", DType::kFloat32, {100, 3, 5});
+  ASSERT_TRUE(f.ok());
+  auto fill = [&](int64_t parity) {
+    std::vector<float> row(15);
+    for (int64_t r = 99 - parity; r >= 0; r -= 2) {  // reverse order, interleaved between threads
+      for (int k = 0; k < 15; ++k) row[k] = static_cast<float>(r * 100 + k);
+      ASSERT_TRUE((*f)->WriteRows(r, 1, row.data()).ok());
+    }
+  };
+  std::thread a(fill, 0), b(fill, 1);
+  a.join();
+  b.join();
+  ASSERT_TRUE((*w)->Add("ids", Tensor::Arange(4)).ok());
+  EXPECT_FALSE((*w)->Add("ids", Tensor::Arange(4)).ok());
+  EXPECT_FALSE((*f)->WriteRows(99, 2, nullptr).ok());
+  EXPECT_FALSE(fs::exists(dir));  // nothing visible before Commit
+  ASSERT_TRUE((*w)->Commit({"fsd50k", "real", "streamed"}).ok());
+  absl::StatusOr<Dataset> d = OpenDataset(dir, "fsd50k");
+  ASSERT_TRUE(d.ok()) << d.status();
+  const ArrayView& v = d->arrays.at("spec");
+  ASSERT_EQ(v.shape, (Shape{100, 3, 5}));
+  for (int64_t r = 0; r < 100; ++r) {
+    for (int k = 0; k < 15; ++k) ASSERT_EQ(v.data<float>()[r * 15 + k], static_cast<float>(r * 100 + k));
+  }
+  EXPECT_EQ(d->arrays.at("ids").data<int64_t>()[3], 3);
+}
+
+TEST(Canonical, StreamingWriterRefusesMissingRowsAndCleansUp) {
+  const std::string dir = TempDir("ds_stream_bad");
+  {
+    absl::StatusOr<std::unique_ptr<DatasetWriter>> w = DatasetWriter::Begin(dir);
+    ASSERT_TRUE(w.ok());
+    absl::StatusOr<DatasetWriter::ArrayFile*> f = (*w)->Create("x", DType::kInt64, {3});
+    ASSERT_TRUE(f.ok());
+    const int64_t v = 7;
+    ASSERT_TRUE((*f)->WriteRows(0, 1, &v).ok());
+    absl::Status s = (*w)->Commit({"t", "real", ""});
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(std::string(s.message()).find("row 1 was never written"), std::string::npos) << s;
+  }
+  EXPECT_FALSE(fs::exists(dir));
+  for (const auto& e : fs::directory_iterator(fs::path(dir).parent_path())) {
+    EXPECT_EQ(e.path().filename().string().find("ds_stream_bad."), std::string::npos) << e.path();
+  }
 }
 
 TEST(Canonical, InMemoryDatasetSharesTheInterface) {
