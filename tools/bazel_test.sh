@@ -18,13 +18,16 @@ while IFS= read -r line; do
     [[ -n "${seen[$label]:-}" ]] && continue
     seen[$label]=1
     if [[ "$status" == "SKIPPED" ]]; then skipped=$((skipped + 1)); continue; fi
-    xml="$testlogs/${label#//}"
-    xml="${xml/://}/test.xml"
+    dir="$testlogs/${label#//}"
+    dir="${dir/://}"
+    # Sharded tests write shard_K_of_N/test.xml (a test.xml beside them may be stale).
+    xmls=("$dir"/shard_*_of_*/test.xml)
+    [[ -f "${xmls[0]}" ]] || xmls=("$dir/test.xml")
     counted=0
-    if [[ "$status" =~ ^(PASSED|FAILED|FLAKY)$ && -f "$xml" ]]; then
-      total=$(grep -c '<testcase ' "$xml" || true)
-      fails=$(grep -c '<failure' "$xml" || true)
-      skips=$(grep -c '<skipped' "$xml" || true)
+    if [[ "$status" =~ ^(PASSED|FAILED|FLAKY)$ && -f "${xmls[0]}" ]]; then
+      total=$(cat "${xmls[@]}" | grep -c '<testcase ' || true)
+      fails=$(cat "${xmls[@]}" | grep -c '<failure' || true)
+      skips=$(cat "${xmls[@]}" | grep -c '<skipped' || true)
       if [[ $total -gt 0 ]]; then
         if [[ "$status" == "FAILED" && $fails -eq 0 ]]; then fails=1; fi  # crashed after green cases
         passed=$((passed + total - fails - skips))
