@@ -1,0 +1,74 @@
+// tasks/train/config.h: the settings of one training run (TrainConfig) and their JSON form.
+//
+// Hyperparameters follow the backbone runs (baselines spec §3): SGD with momentum, weight decay coupled
+// into the gradient of every parameter, Nesterov whenever momentum > 0, a per-epoch lr multiplier
+// (schedule.h). Test hooks let tests interrupt a run at an exact step or inject a non-finite loss.
+//
+// Leaves out: the per-task default values (the caller fills them from the spec tables).
+#ifndef NB360_TASKS_TRAIN_CONFIG_H_
+#define NB360_TASKS_TRAIN_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "engine/io/json.h"
+#include "tasks/common/task.h"
+
+namespace nb360::tasks {
+
+// Where a run is: the step just taken (hooks) counts from 0 within the epoch.
+struct StepPosition {
+  int64_t epoch = 0;
+  int64_t batch = 0;        // batch index within the epoch
+  int64_t global_step = 0;  // optimizer steps taken before this one, over the whole run
+};
+
+// For tests only; empty by default.
+struct TrainHooks {
+  // Called after each optimizer step (before the interrupt check), e.g. to raise a signal.
+  std::function<void(const StepPosition&)> after_step;
+  // Return true to replace this step's loss value with NaN (before Backward).
+  std::function<bool(const StepPosition&)> inject_nan;
+};
+
+struct TrainConfig {
+  std::string task;            // registry name, e.g. "ninapro"
+  std::string method = "wrn";  // what the model is, for results and reports
+  RunMode mode = RunMode::kSearch;
+  int64_t epochs = 200;
+  int64_t batch_size = 0;
+  int64_t eval_batch_size = 0;  // 0: batch_size
+  double lr = 0.1;
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  std::string schedule = "wrn_step";
+  uint64_t seed = 0;
+  std::string out_dir;
+  bool resume = true;               // continue from the latest checkpoint in out_dir
+  int64_t max_steps_per_epoch = 0;  // 0: full epoch (floor(N / batch) batches); else at most this
+  int64_t max_eval_batches = 0;     // 0: the whole split
+  int64_t eval_every_epochs = 1;    // the last epoch is always evaluated
+  int num_workers = 2;              // loader threads
+  int keep_checkpoints = 2;
+  int64_t log_every_steps = 50;     // plain progress lines when stdout is not a terminal
+  std::string data_source;          // "real" | "generated" | "synthetic" (from TaskData when empty)
+  std::string data_description;
+  TrainHooks hooks;                 // not serialized
+};
+
+// Checks values a run cannot start with (empty task/out_dir, non-positive sizes, unknown schedule).
+absl::Status ValidateConfig(const TrainConfig& config);
+
+// Every serializable field, in declaration order.
+io::JsonValue ConfigToJson(const TrainConfig& config);
+
+// The fields that must match for a checkpoint to be resumed by this config (everything that changes the
+// trajectory: task, method, mode, epochs, batch sizes, lr, momentum, weight decay, schedule, seed,
+// step/eval limits). Empty when they match, else a message naming each difference.
+std::string ResumeMismatch(const io::JsonValue& saved, const io::JsonValue& current);
+
+}  // namespace nb360::tasks
+
+#endif  // NB360_TASKS_TRAIN_CONFIG_H_
