@@ -54,6 +54,7 @@ io::JsonValue ConfigToJson(const TrainConfig& c) {
   v.Set("log_every_steps", c.log_every_steps);
   v.Set("data_source", c.data_source);
   v.Set("data_description", c.data_description);
+  v.Set("config_text", c.config_text);
   return v;
 }
 

@@ -55,6 +55,7 @@ struct TrainConfig {
   int64_t log_every_steps = 50;     // plain progress lines when stdout is not a terminal
   std::string data_source;          // "real" | "generated" | "synthetic" (from TaskData when empty)
   std::string data_description;
+  std::string config_text;          // the experiment config the run came from, recorded verbatim
   TrainHooks hooks;                 // not serialized
 };
 

@@ -208,7 +208,7 @@ JsonValue ResultsToJson(const TrainConfig& config, const TrainResult& result) {
   }
   v.Set("data_description", config.data_description);
   v.Set("config", ConfigToJson(config));
-  JsonValue fin = MetricValuesToJson(result.final_metric);
+  JsonValue fin = MetricValuesToJson(result.final);
   fin.Set("split", result.final_split);
   v.Set("final", std::move(fin));
   if (result.has_final_test) v.Set("final_test", MetricValuesToJson(result.final_test));

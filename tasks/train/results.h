@@ -50,7 +50,7 @@ struct TrainHistory {
 struct TrainResult {
   TrainHistory history;
   std::string final_split;  // "test" in retrain mode, "val" in search mode
-  MetricValues final_metric;
+  MetricValues final;
   bool has_final_test = false;  // search mode: the test split after the last epoch
   MetricValues final_test;
   double wall_seconds = 0;      // over all segments of a resumed run

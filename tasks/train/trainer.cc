@@ -226,7 +226,7 @@ class Run {
   }
   absl::Status Start();
   absl::Status TrainEpoch(int64_t steps);
-  absl::Status EndEpoch(int64_t steps);
+  absl::Status EndEpoch();
   absl::Status Evaluate(Split split);
   absl::Status Save();
   double WallSeconds() const { return st_.wall_seconds + Seconds(segment_start_, Clock::now()); }
@@ -342,7 +342,7 @@ absl::Status Run::Evaluate(Split split) {
   return absl::OkStatus();
 }
 
-absl::Status Run::EndEpoch(int64_t steps) {
+absl::Status Run::EndEpoch() {
   EpochRecord r = st_.partial;
   r.epoch = st_.epoch;
   r.lr = opt_.param_groups()[0].lr;
@@ -365,7 +365,6 @@ absl::Status Run::EndEpoch(int64_t steps) {
   st_.partial = EpochRecord{};
   if (absl::Status s = Save(); !s.ok()) return s;
   if (absl::Status s = WriteLog(config_.out_dir, st_.history); !s.ok()) return s;
-  (void)steps;
   return absl::OkStatus();
 }
 
@@ -374,7 +373,7 @@ TrainResult Run::Result() const {
   r.history = st_.history;
   r.final_split = config_.mode == RunMode::kSearch ? "val" : "test";
   for (const EvalRecord& e : st_.history.evals) {
-    if (e.split == r.final_split) r.final_metric = e.metrics;
+    if (e.split == r.final_split) r.final = e.metrics;
     if (config_.mode == RunMode::kSearch && e.split == "test" && e.epoch + 1 == config_.epochs) {
       r.has_final_test = true;
       r.final_test = e.metrics;
@@ -398,7 +397,7 @@ absl::StatusOr<TrainResult> Run::Go() {
   if (absl::Status s = Start(); !s.ok()) return s;
   while (st_.epoch < config_.epochs) {
     if (absl::Status s = TrainEpoch(steps); !s.ok()) return s;
-    if (absl::Status s = EndEpoch(steps); !s.ok()) return s;
+    if (absl::Status s = EndEpoch(); !s.ok()) return s;
     if (int sig = signals_.pending()) {
       const std::string msg = absl::StrFormat(
           "%s: interrupted by %s after epoch %d (global step %d); checkpoint saved to %s; run again with "
@@ -411,9 +410,9 @@ absl::StatusOr<TrainResult> Run::Go() {
   if (absl::Status s = WriteLog(config_.out_dir, st_.history); !s.ok()) return s;
   if (absl::Status s = WriteResults(config_, result); !s.ok()) return s;
   progress_->Line(absl::StrFormat("%s %s final %s %s = %.6g; results in %s", config_.task, config_.method,
-                                  result.final_split, result.final_metric.primary,
-                                  result.final_metric.values.count(result.final_metric.primary)
-                                      ? result.final_metric.primary_value()
+                                  result.final_split, result.final.primary,
+                                  result.final.values.count(result.final.primary)
+                                      ? result.final.primary_value()
                                       : std::numeric_limits<double>::quiet_NaN(),
                                   result.results_path));
   return result;

@@ -260,7 +260,7 @@ TEST(Trainer, ThreeEpochRunWritesResultsAndLog) {
   for (const char* key : {"task", "method", "mode", "epochs", "batch_size", "eval_batch_size", "lr", "momentum",
                           "weight_decay", "nesterov", "schedule", "seed", "out_dir", "resume",
                           "max_steps_per_epoch", "max_eval_batches", "eval_every_epochs", "num_workers",
-                          "keep_checkpoints", "log_every_steps", "data_source", "data_description"}) {
+                          "keep_checkpoints", "log_every_steps", "data_source", "data_description", "config_text"}) {
     EXPECT_NE(config->Find(key), nullptr) << key;
   }
   EXPECT_TRUE(config->Find("nesterov")->as_bool());
@@ -439,7 +439,7 @@ TEST(Trainer, RetrainModeEvaluatesTest) {
   // The final metric equals a fresh evaluation of the trained model.
   absl::StatusOr<MetricValues> again = EvaluateSplit(model, task, *d, Split::kTest, c, 1);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->primary_value(), r->final_metric.primary_value());
+  EXPECT_EQ(again->primary_value(), r->final.primary_value());
 }
 
 TEST(Trainer, InvalidConfigIsRefused) {
