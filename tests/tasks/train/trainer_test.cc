@@ -192,18 +192,21 @@ TEST(TrainerChild, Run) {
   const char* dir = std::getenv("NB360_TRAIN_CHILD_DIR");
   if (!dir) GTEST_SKIP() << "runs only as a child of the kill tests";
   TrainConfig c = Config(dir);
-  if (const char* kill_at = std::getenv("NB360_TRAIN_CHILD_KILL_AT")) {
-    const int64_t global = std::atoll(kill_at);
-    c.hooks.after_step = [global](const StepPosition& p) {
-      if (p.global_step == global) raise(SIGKILL);
-    };
-  }
+  const char* kill_at = std::getenv("NB360_TRAIN_CHILD_KILL_AT");
+  const int64_t global = kill_at ? std::atoll(kill_at) : -1;
+  // Slows each step down (timed kills need a run that lasts long enough to be hit mid-way).
+  const char* slow = std::getenv("NB360_TRAIN_CHILD_STEP_MS");
+  const int step_ms = slow ? std::atoi(slow) : 0;
+  c.hooks.after_step = [global, step_ms](const StepPosition& p) {
+    if (p.global_step == global) raise(SIGKILL);
+    if (step_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
+  };
   absl::StatusOr<TrainResult> r = RunTraining(c);
   ASSERT_TRUE(r.ok()) << r.status();
 }
 
 // Starts this binary as TrainerChild.Run; returns its pid.
-pid_t SpawnChild(const std::string& dir, int64_t kill_at_step) {
+pid_t SpawnChild(const std::string& dir, int64_t kill_at_step, int step_ms = 0) {
   const pid_t pid = fork();
   if (pid == 0) {
     // The child is not a test of its own for Bazel: no XML, sharding or premature-exit files.
@@ -213,6 +216,7 @@ pid_t SpawnChild(const std::string& dir, int64_t kill_at_step) {
     }
     setenv("NB360_TRAIN_CHILD_DIR", dir.c_str(), 1);
     if (kill_at_step >= 0) setenv("NB360_TRAIN_CHILD_KILL_AT", std::to_string(kill_at_step).c_str(), 1);
+    if (step_ms > 0) setenv("NB360_TRAIN_CHILD_STEP_MS", std::to_string(step_ms).c_str(), 1);
     const int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, STDOUT_FILENO);
     char arg0[] = "trainer_test";
@@ -343,9 +347,10 @@ TEST(Trainer, SigkillAfterRandomDelaysThenResumeIsIdentical) {
   Generator gen(7);
   int kills = 0;
   for (int attempt = 0; attempt < 30; ++attempt) {
-    const pid_t pid = SpawnChild(dir, -1);
-    // Delays grow so that the run eventually finishes.
-    const int ms = 100 + static_cast<int>(gen.RandInt(300)) + 150 * attempt;
+    // 15 steps of >= 40 ms each: the run lasts well over the first delays, which grow so that it
+    // eventually finishes.
+    const pid_t pid = SpawnChild(dir, -1, 40);
+    const int ms = 50 + static_cast<int>(gen.RandInt(300)) + 100 * attempt;
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     kill(pid, SIGKILL);
     const int status = WaitChild(pid);
