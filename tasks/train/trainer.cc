@@ -134,7 +134,7 @@ io::Checkpoint MakeCheckpoint(nn::Module& model, const optim::Optimizer& opt, co
 absl::Status RestoreCheckpoint(const std::string& path, const io::JsonValue& config_json, nn::Module& model,
                                optim::Optimizer& opt, RunState* st) {
   absl::StatusOr<io::Checkpoint> c = io::LoadCheckpoint(path);
-  if (!c.ok()) return c.status();
+  if (!c.ok()) return absl::DataLossError(std::string(c.status().message()));
   if (auto it = c->metadata.find("nb360.config"); it != c->metadata.end()) {
     absl::StatusOr<io::JsonValue> saved = io::ParseJson(it->second);
     if (!saved.ok()) return Annotate(saved.status(), path + ": config metadata: ");
@@ -255,14 +255,27 @@ absl::Status Run::Start() {
     if (absl::Status s = io::PruneCheckpoints(config_.out_dir, 0); !s.ok()) return s;
     return absl::OkStatus();
   }
-  absl::StatusOr<std::optional<std::string>> latest = io::LatestCheckpoint(config_.out_dir);
-  if (!latest.ok()) return latest.status();
-  if (!latest->has_value()) return absl::OkStatus();
-  if (absl::Status s = RestoreCheckpoint(**latest, config_json_, model_, opt_, &st_); !s.ok()) return s;
-  last_checkpoint_ = **latest;
-  progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", last_checkpoint_,
-                                  st_.epoch, st_.batch, st_.global_step));
-  return absl::OkStatus();
+  // Newest first; a damaged file (bad CRC, truncated) is renamed to <name>.corrupt and the previous one
+  // is tried, so that a later prune cannot keep it instead of good checkpoints.
+  for (;;) {
+    absl::StatusOr<std::optional<std::string>> latest = io::LatestCheckpoint(config_.out_dir);
+    if (!latest.ok()) return latest.status();
+    if (!latest->has_value()) return absl::OkStatus();
+    const std::string path = **latest;
+    absl::Status s = RestoreCheckpoint(path, config_json_, model_, opt_, &st_);
+    if (s.ok()) {
+      last_checkpoint_ = path;
+      progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", last_checkpoint_,
+                                      st_.epoch, st_.batch, st_.global_step));
+      return absl::OkStatus();
+    }
+    if (!absl::IsDataLoss(s)) return s;
+    std::error_code ec;
+    fs::rename(path, path + ".corrupt", ec);
+    if (ec) return Annotate(s, "(and cannot set it aside: " + ec.message() + ") ");
+    progress_->Line(absl::StrFormat("skipping damaged checkpoint (%s), renamed to %s.corrupt", s.message(), path));
+    st_ = RunState{};
+  }
 }
 
 absl::Status Run::Save() {

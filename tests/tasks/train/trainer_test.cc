@@ -382,7 +382,29 @@ TEST(Trainer, SigtermSavesMidEpochAndResumeIsIdentical) {
   absl::StatusOr<std::optional<std::string>> latest = io::LatestCheckpoint(dir);
   ASSERT_TRUE(latest.ok() && latest->has_value());
   EXPECT_EQ(**latest, io::CheckpointPath(dir, kSteps + 3));
+  // Resuming with another number of loader threads changes nothing.
+  TrainConfig resume = Config(dir);
+  resume.num_workers = 0;
+  ASSERT_TRUE(RunTraining(resume).ok());
+  ExpectSameAsReference(dir);
+}
+
+TEST(Trainer, DamagedLatestCheckpointFallsBackToThePreviousOne) {
+  const std::string& ref = ReferenceDir();
+  (void)ref;
+  const std::string dir = TempDir("damaged");
+  TrainConfig c = Config(dir);
+  c.hooks.after_step = [](const StepPosition& p) {
+    if (p.epoch == 2 && p.batch == 0) raise(SIGTERM);
+  };
+  ASSERT_TRUE(absl::IsCancelled(RunTraining(c).status()));
+  // Checkpoints now: end of epoch 1 (step 10) and mid epoch 2 (step 11). Damage the newest's data.
+  const std::string newest = io::CheckpointPath(dir, 2 * kSteps + 1);
+  std::string bytes = io::ReadFile(newest).value();
+  bytes[bytes.size() - 3] ^= 0x55;
+  ASSERT_TRUE(io::WriteFileAtomically(newest, bytes).ok());
   ASSERT_TRUE(RunTraining(Config(dir)).ok());
+  EXPECT_TRUE(fs::exists(newest + ".corrupt"));
   ExpectSameAsReference(dir);
 }
 
