@@ -1,0 +1,80 @@
+"""PyTorch side of benchmarks/baselines/wrn_step_benchmark.cc: the same full training steps (forward,
+loss, backward, SGD nesterov momentum 0.9 / weight decay 5e-4, zero_grad), float32, train mode.
+
+Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines (best of 5 runs of
+the mean step time, each run lasting at least 1 s, as the benchmark's _min rows). For the best
+PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
+and keep the better. --threads=N (default 2); an optional argument keeps only cases containing it.
+The models come from tests/baselines/wrn/golden/make_wrn_golden.py (written from the spec).
+"""
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "baselines", "wrn", "golden"))
+from make_wrn_golden import ResNet1D, Wrn  # noqa: E402
+
+THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
+torch.set_num_threads(THREADS)
+torch.manual_seed(0)
+
+
+def rel_l2_sum(y, t):
+    n = y.shape[0]
+    return ((y - t).reshape(n, -1).norm(dim=1) / t.reshape(n, -1).norm(dim=1)).sum()
+
+
+def cases():
+    labels = lambda k: (lambda y: torch.randint(0, k, (y.shape[0],)))  # noqa: E731
+    return [
+        ("WRN16_4_Cifar100_B128", lambda: Wrn(16, 4, 3, 100, "point"), (128, 3, 32, 32), F.cross_entropy,
+         labels(100)),
+        ("WRN16_4_DenseDarcy_B8", lambda: Wrn(16, 4, 3, 1, "dense"), (8, 3, 85, 85), rel_l2_sum,
+         lambda y: torch.rand_like(y) + 0.5),
+        ("ResNet1D_ECG_B256", lambda: ResNet1D(1, 4, 64), (256, 1, 1000), F.cross_entropy, labels(4)),
+        ("ResNet1D_DeepSEA_B256", lambda: ResNet1D(4, 36, 64), (256, 4, 1000),
+         F.binary_cross_entropy_with_logits, lambda y: (torch.rand_like(y) < 0.1).float()),
+    ]
+
+
+def time_ms(fn, min_time=1.0, repeat=5):
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        n, start = 0, time.perf_counter()
+        while True:
+            fn()
+            n += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        best = min(best, elapsed / n)
+    return best * 1e3
+
+
+def main():
+    keep = [a for a in sys.argv[1:] if not a.startswith("--")]
+    for name, make, shape, loss_fn, target_fn in cases():
+        if keep and keep[0] not in name:
+            continue
+        model = make().train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
+        x = torch.rand(shape) * 2 - 1
+        with torch.no_grad():
+            target = target_fn(model(x))
+
+        def step():
+            loss = loss_fn(model(x), target)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+
+        print(f"{name}  {time_ms(step):.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
