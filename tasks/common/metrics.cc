@@ -152,9 +152,14 @@ void DarcyMetric::Add(const Tensor& output, const Batch& batch) {
   const Tensor decoded = y_normalizer_.Decode(output.To(DType::kFloat32).Reshape(batch.y.shape()));
   const std::vector<float> pred = decoded.ToVector<float>();
   const std::vector<float> truth = batch.y.ToVector<float>();
+  // The baseline every model must beat: predicting the training mean field (the normalizer's mean).
+  const std::vector<float> mean_field = y_normalizer_.mean().ToVector<float>();
+  NB_CHECK(static_cast<int64_t>(mean_field.size()) == per_sample, "DarcyMetric: normalizer of ",
+           mean_field.size(), " values for samples of ", per_sample);
   double batch_sum = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     batch_sum += RelativeL2(pred.data() + i * per_sample, truth.data() + i * per_sample, per_sample);
+    mean_field_sum_ += RelativeL2(mean_field.data(), truth.data() + i * per_sample, per_sample);
   }
   batch_means_.push_back(batch_sum / static_cast<double>(n));
   rel_sum_ += batch_sum;
@@ -166,6 +171,7 @@ MetricValues DarcyMetric::Result() const {
   r.primary = "rel_l2";
   r.values["rel_l2"] = Mean(batch_means_);
   r.values["rel_l2_per_sample"] = samples_ == 0 ? std::nan("") : rel_sum_ / static_cast<double>(samples_);
+  r.values["rel_l2_mean_field"] = samples_ == 0 ? std::nan("") : mean_field_sum_ / static_cast<double>(samples_);
   r.values["samples"] = static_cast<double>(samples_);
   return r;
 }

@@ -67,7 +67,8 @@ class FsdClipMetric : public Metric {
 // Darcy Flow relative L2 on decoded predictions. output (N, 1, H, W) or (N, H, W), encoded with the
 // training y-normalizer; batch.y (N, H, W) raw. values: rel_l2 (primary) = mean over batches of
 // (sum of per-sample rel / batch size), as the original validation_loss (§5.5; not the per-sample mean
-// when batch sizes differ); rel_l2_per_sample = exact per-sample mean.
+// when batch sizes differ); rel_l2_per_sample = exact per-sample mean; rel_l2_mean_field = the per-sample
+// mean for predicting the training mean field (the baseline a model must beat).
 class DarcyMetric : public Metric {
  public:
   explicit DarcyMetric(UnitGaussianNormalizer y_normalizer);
@@ -78,6 +79,7 @@ class DarcyMetric : public Metric {
   UnitGaussianNormalizer y_normalizer_;
   std::vector<double> batch_means_;
   double rel_sum_ = 0.0;
+  double mean_field_sum_ = 0.0;
   int64_t samples_ = 0;
 };
 

@@ -92,13 +92,31 @@ std::string DefaultDataDir(const std::string& task_name) {
   return absl::StrCat(base, "/", task_name);
 }
 
+absl::StatusOr<Dataset> Task::MakeGenerated(const SyntheticOptions&) const {
+  return absl::UnimplementedError(absl::StrCat(info().name, " has no data generator (use --data=synthetic, or "
+                                               "prepare the real files: docs/DATA.md)"));
+}
+
 absl::StatusOr<TaskData> LoadTaskData(const Task& task, const DataOptions& options) {
   const std::string& name = task.info().name;
   Dataset data;
   if (options.data == "synthetic") {
     data = task.MakeSynthetic({options.seed, options.synthetic_fraction});
+  } else if (options.data == "generated") {
+    absl::StatusOr<Dataset> d = task.MakeGenerated({options.seed, options.synthetic_fraction});
+    if (!d.ok()) return d.status();
+    data = *std::move(d);
   } else if (options.data == "auto" || options.data.empty()) {
     const std::string dir = DefaultDataDir(name);
+    if (!LooksLikeDataset(dir) && task.HasGenerator()) {
+      // The full generated set, made once (seed 0, independent of the run's seed) and kept for later runs.
+      absl::StatusOr<Dataset> made = task.MakeGenerated({0, 1.0});
+      if (!made.ok()) return made.status();
+      std::map<std::string, Tensor> arrays;
+      for (const auto& [array, v] : made->arrays) arrays[array] = v.ToTensor();
+      absl::Status s = WriteDataset(dir, made->manifest, arrays);
+      if (!s.ok()) return s;
+    }
     if (LooksLikeDataset(dir)) {
       absl::StatusOr<Dataset> d = OpenDataset(dir, name);
       if (!d.ok()) return d.status();

@@ -124,12 +124,14 @@ struct TaskData {
 struct DataOptions {
   RunMode mode = RunMode::kSearch;
   DataVariant variant = DataVariant::kBackbone;
-  // "synthetic", "auto" (prepared data under $NB360_DATA/<task> if present, else the task's default:
-  // generated for Darcy Flow when present, synthetic otherwise), or a dataset directory.
+  // "synthetic"; "generated" (tasks with a generator: made now, in memory, scaled by synthetic_fraction);
+  // "auto": prepared data under $NB360_DATA/<task> if present, else for tasks with a generator the full
+  // generated set (made once and saved there), else synthetic; or a dataset directory.
   std::string data = "auto";
   uint64_t seed = 0;
-  // Synthetic size as a fraction of the real split sizes (clamped per task to a small minimum).
-  double synthetic_fraction = 0.0;  // 0: the task's small default
+  // Synthetic (or generated) size as a fraction of the real split sizes (clamped per task to a small
+  // minimum). 0: the task's small synthetic default; the full size for generated data.
+  double synthetic_fraction = 0.0;
 };
 
 struct PrepareOptions {
@@ -152,6 +154,11 @@ class Task {
   // A deterministic synthetic dataset in the canonical layout that Prepare writes (same array names,
   // dtypes, per-sample shapes; fewer samples), with a learnable signal. manifest.source = "synthetic".
   virtual Dataset MakeSynthetic(const SyntheticOptions& options) const = 0;
+  // Tasks whose real data can be produced here (Darcy Flow: our PDE solver) return it, in the canonical
+  // layout with manifest.source = "generated"; options.fraction > 0 scales the sample counts (1 = the
+  // benchmark's). Others return UnimplementedError.
+  virtual bool HasGenerator() const { return false; }
+  virtual absl::StatusOr<Dataset> MakeGenerated(const SyntheticOptions& options) const;
   // Converts the downloaded files under raw_dir into a canonical dataset at out_dir, checking counts,
   // shapes, dtypes and label ranges against the spec; all-or-nothing.
   virtual absl::Status Prepare(const std::string& raw_dir, const std::string& out_dir,

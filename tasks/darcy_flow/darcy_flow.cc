@@ -170,6 +170,27 @@ Dataset DarcyFlowTask::MakeSynthetic(const SyntheticOptions& options) const {
                              {"test_sol", test->sol}});
 }
 
+absl::StatusOr<Dataset> DarcyFlowTask::MakeGenerated(const SyntheticOptions& options) const {
+  darcy::GenerateOptions g;  // 421, sub 5, 12/3, alpha 2, tau 3
+  g.seed = options.seed;
+  if (options.fraction > 0) {
+    const double f = std::min(options.fraction, 1.0);
+    g.n_train = std::max<int64_t>(20, std::lround(kTrainFile * f));
+    g.n_test = std::max<int64_t>(10, std::lround(kTestFile * f));
+  }
+  g.progress_every = g.n_train >= 200 ? 100 : 0;  // long runs say how far they are
+  absl::Status ok = darcy::ValidateOptions(g);
+  if (!ok.ok()) return ok;
+  absl::StatusOr<darcy::StreamArrays> train = darcy::GenerateStream(g, "darcy/train", g.n_train);
+  if (!train.ok()) return train.status();
+  absl::StatusOr<darcy::StreamArrays> test = darcy::GenerateStream(g, "darcy/test", g.n_test);
+  if (!test.ok()) return test.status();
+  return InMemoryDataset({"darcy_flow", "generated", darcy::DescribeOptions(g)}, {{"train_coeff", train->coeff},
+                                                                                   {"train_sol", train->sol},
+                                                                                   {"test_coeff", test->coeff},
+                                                                                   {"test_sol", test->sol}});
+}
+
 absl::Status DarcyFlowTask::Prepare(const std::string& raw_dir, const std::string& out_dir,
                                     const PrepareOptions& options) const {
   std::map<std::string, Tensor> arrays;

@@ -32,8 +32,13 @@ ABSL_FLAG(std::string, method, "wrn", "Method: wrn (Wide ResNet baseline).");
 ABSL_FLAG(std::string, mode, "retrain",
           "retrain: train on train+val, evaluate on test (the published numbers); search: train / val / test.");
 ABSL_FLAG(std::string, config, "", "Experiment config text proto (default: configs/<task>/<method>[_retrain].pbtxt).");
-ABSL_FLAG(std::string, data, "auto", "synthetic | auto (prepared data under $NB360_DATA/<task>, else the default) | DIR.");
-ABSL_FLAG(double, synthetic_fraction, 0.0, "Synthetic set size as a fraction of the real one (0: the small default).");
+ABSL_FLAG(std::string, data, "auto",
+          "synthetic | generated (Darcy Flow: made now by our solver, scaled by --synthetic_fraction) | auto "
+          "(prepared data under $NB360_DATA/<task>; else Darcy Flow's full generated set, made once and kept "
+          "there; else synthetic) | DIR.");
+ABSL_FLAG(double, synthetic_fraction, 0.0,
+          "Synthetic / generated set size as a fraction of the real one (0: the small synthetic default, the full "
+          "generated set).");
 ABSL_FLAG(std::string, out, "", "Run directory (default: runs/<task>/<method>-<mode>-seed<S>).");
 ABSL_FLAG(bool, resume, true, "Continue from the latest checkpoint in --out.");
 ABSL_FLAG(int64_t, epochs, -1, "Override: epochs.");
@@ -110,7 +115,16 @@ int Run() {
   tasks::DataOptions data_options;
   data_options.mode = config->mode() == "search" ? tasks::RunMode::kSearch : tasks::RunMode::kRetrain;
   data_options.data = absl::GetFlag(FLAGS_data);
-  if (data_options.data != "auto" && data_options.data != "synthetic") data_options.data = UserPath(data_options.data);
+  if (data_options.data != "auto" && data_options.data != "synthetic" && data_options.data != "generated") {
+    data_options.data = UserPath(data_options.data);
+  }
+  if (data_options.data == "auto" && (*task)->HasGenerator() &&
+      !tasks::LooksLikeDataset(tasks::DefaultDataDir(NB360_TASK))) {
+    std::printf("%s: no prepared data in %s: generating the benchmark-sized set there once (our solver; about "
+                "2 minutes on 2 cores) ...\n",
+                NB360_TASK, tasks::DefaultDataDir(NB360_TASK).c_str());
+    std::fflush(stdout);
+  }
   data_options.seed = static_cast<uint64_t>(config->seed());
   data_options.synthetic_fraction = absl::GetFlag(FLAGS_synthetic_fraction);
   absl::StatusOr<tasks::TaskData> data = tasks::LoadTaskData(**task, data_options);

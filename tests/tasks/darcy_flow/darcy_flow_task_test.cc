@@ -125,6 +125,28 @@ TEST(DarcyFlowTask, SyntheticIsSolverGeneratedAndDeterministic) {
   EXPECT_EQ(built->val->size(), 2);
 }
 
+TEST(DarcyFlowTask, GeneratedSetIsTheBenchmarkConstructionAndFeedsTheMeanFieldBaseline) {
+  DarcyFlowTask task;
+  EXPECT_TRUE(task.HasGenerator());
+  absl::StatusOr<Dataset> g = task.MakeGenerated({.seed = 1, .fraction = 0.02});  // 20 + 10 samples at 421
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->manifest.source, "generated");
+  EXPECT_NE(g->manifest.description.find("421x421"), std::string::npos) << g->manifest.description;
+  ASSERT_EQ(g->arrays.at("train_coeff").shape, (Shape{20, 85, 85}));
+  EXPECT_EQ(g->arrays.at("test_sol").shape, (Shape{10, 85, 85}));
+  absl::StatusOr<TaskData> data = task.Build(*g, {.mode = RunMode::kRetrain});
+  ASSERT_TRUE(data.ok());
+  // Predicting the training mean field (encoded output 0) scores exactly the mean-field baseline.
+  std::unique_ptr<Metric> m = data->objective->NewMetric(Split::kTest);
+  Loader l(data->test, {.batch_size = 4, .num_workers = 0});
+  l.StartEpoch(0);
+  Batch b;
+  while (l.Next(&b)) m->Add(Tensor::Zeros({b.size(), 1, 85, 85}), b);
+  MetricValues v = m->Result();
+  EXPECT_NEAR(v.values.at("rel_l2_per_sample"), v.values.at("rel_l2_mean_field"), 1e-6);
+  EXPECT_GT(v.values.at("rel_l2_mean_field"), 0.01);
+}
+
 TEST(DarcyFlowTask, BuildRejectsBadArrays) {
   DarcyFlowTask task;
   Dataset d = InMemoryDataset({"darcy_flow", "real", ""}, {{"train_coeff", Tensor::Zeros({10, 4, 5})},
