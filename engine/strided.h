@@ -6,6 +6,7 @@
 #ifndef NB360_ENGINE_STRIDED_H_
 #define NB360_ENGINE_STRIDED_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -45,8 +46,8 @@ StridedIter<K> Collapse(const Shape& shape, const std::array<Shape, K>& strides)
   return it;
 }
 
-// Calls body(offsets, n, inner_strides) for every innermost row; offsets are element offsets of
-// the row's first element per operand. Rows run in parallel when the total work is large.
+// Calls body(offsets, n, inner_strides) for every innermost row (or piece of a long row); offsets are
+// element offsets of the first element per operand. Rows run in parallel when the total work is large.
 template <size_t K, class Body>
 void ForEachRow(const Shape& shape, const std::array<Shape, K>& strides, Body&& body) {
   const StridedIter<K> it = Collapse<K>(shape, strides);
@@ -56,9 +57,19 @@ void ForEachRow(const Shape& shape, const std::array<Shape, K>& strides, Body&& 
   for (size_t k = 0; k < K; ++k) inner[k] = it.strides[k][nd - 1];
   int64_t rows = 1;
   for (int d = 0; d < nd - 1; ++d) rows *= it.shape[d];
-  ParallelFor(0, rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)),
-              [&](int64_t r0, int64_t r1) {
-                for (int64_t r = r0; r < r1; ++r) {
+  // Long rows are cut into pieces so that a contiguous tensor (one collapsed row) still uses every
+  // core; the bodies are elementwise, so a piece is just a shorter row.
+  int64_t piece = n;
+  if (rows < 4 * NumThreads() && n >= 2 * kParallelGrain) {
+    const int64_t pieces = std::min<int64_t>(4 * NumThreads(), n / kParallelGrain);
+    piece = ((n + pieces - 1) / pieces + 63) / 64 * 64;
+  }
+  const int64_t per_row = (n + piece - 1) / std::max<int64_t>(piece, 1);
+  ParallelFor(0, rows * per_row, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(piece, 1)),
+              [&](int64_t t0, int64_t t1) {
+                for (int64_t t = t0; t < t1; ++t) {
+                  const int64_t r = t / per_row;
+                  const int64_t start = (t % per_row) * piece;
                   std::array<int64_t, K> off{};
                   int64_t rem = r;
                   for (int d = nd - 2; d >= 0; --d) {
@@ -66,7 +77,8 @@ void ForEachRow(const Shape& shape, const std::array<Shape, K>& strides, Body&& 
                     rem /= it.shape[d];
                     for (size_t k = 0; k < K; ++k) off[k] += i * it.strides[k][d];
                   }
-                  body(off, n, inner);
+                  for (size_t k = 0; k < K; ++k) off[k] += start * inner[k];
+                  body(off, std::min(piece, n - start), inner);
                 }
               });
 }

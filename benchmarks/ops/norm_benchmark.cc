@@ -1,7 +1,7 @@
 // Norm benchmarks, float32, 2 threads: BatchNorm2d in training mode (batch statistics, running
 // statistics updated) at the WRN-16-4 shapes (batch 128: 64x32x32, 128x16x16, 256x8x8, affine) and the
 // DARTS search shape (64, 16, 32, 32; affine=False, as DARTS's search cells use), BatchNorm1d on
-// (32, 64, 1000), and LayerNorm over the last dim of (64, 512, 256) (affine). Each case runs forward
+// (32, 64, 1000) and at the ResNet1D ECG shape (256, 64, 1000), alone and followed by ReLU, and LayerNorm over the last dim of (64, 512, 256) (affine). Each case runs forward
 // only (no gradients recorded) and forward + backward (gradients for x and the affine parameters).
 // Bytes processed count the tensor traffic of the two-pass kernels: forward reads x twice and
 // writes y; backward reads x and gy twice and writes gx. Compare with benchmarks/ops/torch_norm.py.
@@ -13,6 +13,7 @@
 #include "engine/autograd.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
+#include "ops/elementwise.h"
 #include "ops/norm.h"
 
 namespace nb360 {
@@ -23,6 +24,7 @@ struct NormCase {
   Shape shape;
   bool layer_norm;  // else batch norm (training, with running statistics)
   bool affine;
+  bool relu = false;  // BatchNorm followed by ReLU (the WRN / ResNet1D pairing)
 };
 
 std::vector<NormCase> Cases() {
@@ -32,6 +34,8 @@ std::vector<NormCase> Cases() {
       {"BatchNorm2d_WRN_128x256x8x8", {128, 256, 8, 8}, false, true},
       {"BatchNorm2d_DARTS_64x16x32x32", {64, 16, 32, 32}, false, false},
       {"BatchNorm1d_32x64x1000", {32, 64, 1000}, false, true},
+      {"BatchNorm1d_ECG_256x64x1000", {256, 64, 1000}, false, true},
+      {"BatchNormRelu1d_ECG_256x64x1000", {256, 64, 1000}, false, true, true},
       {"LayerNorm_64x512x256", {64, 512, 256}, true, true},
   };
 }
@@ -57,7 +61,9 @@ void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
     }
   }
   auto run = [&] {
-    return k.layer_norm ? LayerNorm(x, {groups}, w, b) : BatchNorm(x, w, b, rm, rv, /*training=*/true);
+    if (k.layer_norm) return LayerNorm(x, {groups}, w, b);
+    Tensor y = BatchNorm(x, w, b, rm, rv, /*training=*/true);
+    return k.relu ? Relu(y) : y;
   };
   const Tensor gy = Random(k.shape, 4);
   for (auto _ : state) {
