@@ -1,5 +1,6 @@
 #include "engine/io/npy.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <numeric>
 #include <optional>
@@ -220,12 +221,13 @@ std::string_view NpyDescr(DType dtype) {
   return "?";
 }
 
-absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
+absl::StatusOr<NpyHeaderInfo> ParseNpyHeader(std::string_view bytes, std::string_view name) {
   if (bytes.size() < kMagic.size() + 2 || bytes.substr(0, kMagic.size()) != kMagic) {
-    if (bytes.size() < kMagic.size() + 2 && kMagic.substr(0, bytes.size()) == bytes) {
-      return NpyError(name, StrCat("truncated .npy file (", bytes.size(), " bytes)"));
+    if (bytes.size() < kMagic.size() + 2 && kMagic.substr(0, std::min(bytes.size(), kMagic.size())) ==
+                                                bytes.substr(0, std::min(bytes.size(), kMagic.size()))) {
+      return NpyError(name, StrCat("not a .npy file (too short), ", bytes.size(), " bytes"));
     }
-    return NpyError(name, "not a .npy file (bad magic bytes)");
+    return NpyError(name, "not a .npy file (wrong magic, wanted \\x93NUMPY)");
   }
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
@@ -235,26 +237,33 @@ absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
   const size_t len_size = major == 1 ? 2 : 4;
   const size_t prefix = kMagic.size() + 2 + len_size;
   if (bytes.size() < prefix) {
-    return NpyError(name, StrCat("truncated .npy file (", bytes.size(), " bytes)"));
+    return NpyError(name, StrCat("truncated .npy header (", bytes.size(), " bytes)"));
   }
   const uint64_t header_len =
       major == 1 ? GetLE<uint16_t>(bytes.data() + 8) : GetLE<uint32_t>(bytes.data() + 8);
   if (!InBounds(prefix, header_len, bytes.size())) {
-    return NpyError(name, StrCat("truncated .npy file: header of ", header_len, " bytes, file has ",
+    return NpyError(name, StrCat("truncated .npy header: ", header_len, " bytes announced, file has ",
                                  bytes.size(), " bytes"));
   }
-  const std::string_view header = bytes.substr(prefix, header_len);
-  std::string descr;
-  bool fortran_order = false;
-  Shape shape;
-  if (auto err = HeaderParser(header).Parse(&descr, &fortran_order, &shape)) {
+  NpyHeaderInfo h;
+  if (auto err = HeaderParser(bytes.substr(prefix, header_len)).Parse(&h.descr, &h.fortran_order, &h.shape)) {
     return NpyError(name, StrCat("bad .npy header: ", *err));
   }
+  h.data_offset = prefix + header_len;
+  return h;
+}
+
+absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name) {
+  absl::StatusOr<NpyHeaderInfo> h = ParseNpyHeader(bytes, name);
+  if (!h.ok()) return h.status();
+  const std::string& descr = h->descr;
+  const bool fortran_order = h->fortran_order;
+  const Shape& shape = h->shape;
   DType dtype = DType::kFloat32;
   if (auto err = DTypeFromDescr(descr, &dtype)) return NpyError(name, *err);
   absl::StatusOr<int64_t> nbytes = ByteCount(shape, dtype);
   if (!nbytes.ok()) return NpyError(name, StrCat("bad .npy header: ", nbytes.status().message()));
-  const std::string_view data = bytes.substr(prefix + header_len);
+  const std::string_view data = bytes.substr(h->data_offset);
   if (data.size() != static_cast<uint64_t>(*nbytes)) {
     return NpyError(name,
                     StrCat(data.size() < static_cast<uint64_t>(*nbytes) ? "truncated .npy data: "

@@ -21,6 +21,20 @@
 
 namespace nb360::io {
 
+// The header of a .npy file: the dtype string as written ("<f4", "|O", ">i2", ...), the layout, the
+// shape, and the byte offset where the data starts.
+struct NpyHeaderInfo {
+  std::string descr;
+  bool fortran_order = false;
+  Shape shape;
+  size_t data_offset = 0;
+};
+
+// Parses magic, version and header dict only (any descr; the data need not be there). Errors start with
+// `name_for_errors`. The one .npy header parser: ParseNpy, memory-mapped datasets and the object-array
+// reader all use it.
+absl::StatusOr<NpyHeaderInfo> ParseNpyHeader(std::string_view bytes, std::string_view name_for_errors);
+
 // Parses .npy bytes; `name_for_errors` (a path, an archive member) starts every error message.
 absl::StatusOr<Tensor> ParseNpy(std::string_view bytes, std::string_view name_for_errors);
 

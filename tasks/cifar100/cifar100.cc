@@ -23,11 +23,6 @@ namespace {
 constexpr int64_t kS = Cifar100Task::kSize;
 constexpr int64_t kPixels = 3 * kS * kS;
 
-int64_t Scaled(int64_t real, double fraction, int64_t fallback, int64_t minimum) {
-  if (fraction <= 0) return fallback;
-  return std::max<int64_t>(minimum, std::llround(static_cast<double>(real) * fraction));
-}
-
 std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -164,7 +159,7 @@ Cifar100Task::Cifar100Task() {
 
 Dataset Cifar100Task::MakeSynthetic(const SyntheticOptions& options) const {
   const double f = options.fraction;
-  const int64_t pool = Scaled(kTrain, f, 1000, 50), test = Scaled(kTest, f, 200, 10);
+  const int64_t pool = SyntheticCount(kTrain, f, 1000, 50), test = SyntheticCount(kTest, f, 200, 10);
   const Generator root = Generator(options.seed).Fork("cifar100/synthetic");
   auto [tx, ty] = SyntheticImages(root.Fork("prototypes"), root.Fork("train"), pool, kClasses, kSize);
   auto [sx, sy] = SyntheticImages(root.Fork("prototypes"), root.Fork("test"), test, kClasses, kSize);

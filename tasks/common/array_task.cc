@@ -1,6 +1,7 @@
 // tasks/common/array_task.cc: classification objective, function-backed sample sets, array checks.
 #include "tasks/common/array_task.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,11 @@ Tensor ClassificationObjective::Loss(const Tensor& output, const Batch& batch) c
 
 std::unique_ptr<Metric> ClassificationObjective::NewMetric(Split) const {
   return std::make_unique<ClassificationMetric>();
+}
+
+int64_t SyntheticCount(int64_t real, double fraction, int64_t fallback, int64_t minimum) {
+  if (fraction <= 0) return fallback;
+  return std::max<int64_t>(minimum, std::llround(static_cast<double>(real) * fraction));
 }
 
 std::shared_ptr<const SampleSet> NewFnSampleSet(int64_t n, SampleLayout layout, SampleReadFn fn) {

@@ -32,6 +32,10 @@ class ClassificationObjective : public Objective {
   std::unique_ptr<Metric> NewMetric(Split split) const override;
 };
 
+// Sample count of a synthetic split: `fallback` when fraction <= 0, else round(real * fraction) but at
+// least `minimum`.
+int64_t SyntheticCount(int64_t real, double fraction, int64_t fallback, int64_t minimum);
+
 using SampleReadFn = std::function<void(int64_t i, Generator* rng, SampleOut* out)>;
 
 // n samples of `layout`, each produced by fn(i, rng, out); fn must be safe to call concurrently.

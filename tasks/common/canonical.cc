@@ -6,20 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
-#include <atomic>
-#include <cctype>
 #include <system_error>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/json.h"
 #include "engine/io/npy.h"
@@ -30,8 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kFormatVersion = 1;
 
-std::string ShapeJsonless(const Shape& s) { return ShapeString(s); }
-
 // A read-only mapping that unmaps when the last view is gone.
 struct Mapping {
   void* addr = nullptr;
@@ -41,67 +35,12 @@ struct Mapping {
   }
 };
 
-absl::StatusOr<DType> DTypeFromDescr(absl::string_view descr, const std::string& file) {
+absl::StatusOr<DType> DTypeFromDescr(const std::string& descr, const std::string& file) {
   for (DType d : {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32, DType::kUInt8,
                   DType::kBool}) {
-    if (absl::string_view(io::NpyDescr(d).data(), io::NpyDescr(d).size()) == descr) return d;
+    if (io::NpyDescr(d) == descr) return d;
   }
   return absl::DataLossError(absl::StrCat(file, ": unsupported dtype '", descr, "' in the .npy header"));
-}
-
-// Parses the header of a .npy file written by WriteNpy (C order, little-endian).
-struct NpyHeader {
-  DType dtype;
-  Shape shape;
-  size_t data_offset;
-};
-
-absl::StatusOr<NpyHeader> ParseHeader(absl::string_view bytes, const std::string& file) {
-  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") {
-    return absl::DataLossError(absl::StrCat(file, ": not a .npy file (bad magic)"));
-  }
-  const int major = static_cast<unsigned char>(bytes[6]);
-  size_t header_len = 0, start = 0;
-  if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
-    start = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) return absl::DataLossError(absl::StrCat(file, ": truncated .npy header"));
-    for (int i = 0; i < 4; ++i) header_len |= size_t{static_cast<unsigned char>(bytes[8 + i])} << (8 * i);
-    start = 12;
-  } else {
-    return absl::DataLossError(absl::StrCat(file, ": unsupported .npy version ", major));
-  }
-  if (bytes.size() < start + header_len) {
-    return absl::DataLossError(absl::StrCat(file, ": truncated .npy header"));
-  }
-  absl::string_view h = bytes.substr(start, header_len);
-  auto field = [&](absl::string_view key) -> absl::string_view {
-    size_t p = h.find(absl::StrCat("'", key, "':"));
-    if (p == absl::string_view::npos) return {};
-    absl::string_view rest = absl::StripLeadingAsciiWhitespace(h.substr(p + key.size() + 3));
-    return rest;
-  };
-  absl::string_view d = field("descr");
-  if (d.size() < 2 || d[0] != '\'') return absl::DataLossError(absl::StrCat(file, ": no descr in .npy header"));
-  absl::string_view descr = d.substr(1, d.find('\'', 1) - 1);
-  absl::StatusOr<DType> dtype = DTypeFromDescr(descr, file);
-  if (!dtype.ok()) return dtype.status();
-  if (!absl::StartsWith(field("fortran_order"), "False")) {
-    return absl::DataLossError(absl::StrCat(file, ": Fortran-order .npy files are not canonical"));
-  }
-  absl::string_view s = field("shape");
-  if (s.empty() || s[0] != '(') return absl::DataLossError(absl::StrCat(file, ": no shape in .npy header"));
-  s = s.substr(1, s.find(')') - 1);
-  Shape shape;
-  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipWhitespace())) {
-    int64_t v = 0;
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(part), &v) || v < 0) {
-      return absl::DataLossError(absl::StrCat(file, ": bad shape entry '", part, "'"));
-    }
-    shape.push_back(v);
-  }
-  return NpyHeader{*dtype, shape, start + header_len};
 }
 
 absl::StatusOr<ArrayView> MapNpy(const std::string& path) {
@@ -123,17 +62,19 @@ absl::StatusOr<ArrayView> MapNpy(const std::string& path) {
   auto mapping = std::make_shared<Mapping>();
   mapping->addr = addr;
   mapping->length = size;
-  absl::string_view bytes(static_cast<const char*>(addr), size);
-  absl::StatusOr<NpyHeader> h = ParseHeader(bytes.substr(0, std::min<size_t>(size, 1 << 20)), path);
+  absl::StatusOr<io::NpyHeaderInfo> h = io::ParseNpyHeader(std::string_view(static_cast<const char*>(addr), size), path);
   if (!h.ok()) return h.status();
-  const uint64_t need = static_cast<uint64_t>(NumElements(h->shape)) * DTypeSize(h->dtype);
+  if (h->fortran_order) return absl::DataLossError(absl::StrCat(path, ": Fortran-order .npy files are not canonical"));
+  absl::StatusOr<DType> dtype = DTypeFromDescr(h->descr, path);
+  if (!dtype.ok()) return dtype.status();
+  const uint64_t need = static_cast<uint64_t>(NumElements(h->shape)) * DTypeSize(*dtype);
   if (size - h->data_offset != need) {
     return absl::DataLossError(absl::StrCat(path, ": holds ", size - h->data_offset, " data bytes, shape ",
-                                            ShapeJsonless(h->shape), " needs ", need,
+                                            ShapeString(h->shape), " needs ", need,
                                             " (truncated or corrupt)"));
   }
   ArrayView v;
-  v.dtype = h->dtype;
+  v.dtype = *dtype;
   v.shape = h->shape;
   v.raw = static_cast<const char*>(addr) + h->data_offset;
   v.keepalive = mapping;

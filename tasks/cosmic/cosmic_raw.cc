@@ -2,19 +2,16 @@
 #include "tasks/cosmic/cosmic_raw.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/io/atomic_file.h"
-#include "engine/io/byte_io.h"
-#include "engine/io/npy.h"
+#include "tasks/common/npy_value.h"
+#include "tasks/common/parallel_jobs.h"
 #include "tasks/common/tar.h"
 
 namespace nb360::tasks::cosmic {
@@ -194,31 +191,12 @@ absl::Status ConvertItem(const StackItem& item, bool from_tar, float* out) {
 
 // Converts every item into stacks[i] with `threads` workers; the first failing item (by index) wins.
 absl::Status ConvertAll(const Listing& listing, int threads, float* stacks) {
-  const int64_t n = static_cast<int64_t>(listing.items.size());
   const int64_t per = kPlanes * kCropSize * kCropSize;
-  std::vector<absl::Status> status(n);
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  auto work = [&] {
-    for (int64_t i = next++; i < n && !failed; i = next++) {
-      status[i] = ConvertItem(listing.items[i], listing.from_tar, stacks + i * per);
-      if (!status[i].ok()) failed = true;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  for (const absl::Status& s : status) {
-    if (!s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return ParallelJobs(static_cast<int64_t>(listing.items.size()), threads, [&](int64_t i) {
+    return ConvertItem(listing.items[i], listing.from_tar, stacks + i * per);
+  });
 }
 
-template <class T>
-void Swap(char* p, size_t n) {
-  for (size_t i = 0; i + sizeof(T) <= n; i += sizeof(T)) std::reverse(p + i, p + i + sizeof(T));
-}
 
 }  // namespace
 
@@ -235,30 +213,13 @@ const std::vector<std::string>& GalaxyVisitKeys() {
 }
 
 absl::StatusOr<Tensor> ParseNpyAnyEndian(std::string_view bytes, std::string_view name_for_errors) {
-  if (bytes.size() < 12 || bytes.substr(0, 6) != "\x93NUMPY") return io::ParseNpy(bytes, name_for_errors);
-  const int major = static_cast<unsigned char>(bytes[6]);
-  const size_t start = major == 1 ? 10 : 12;
-  const size_t header_len =
-      major == 1 ? io::GetLE<uint16_t>(bytes.data() + 8) : io::GetLE<uint32_t>(bytes.data() + 8);
-  if (header_len > bytes.size() - start) return io::ParseNpy(bytes, name_for_errors);
-  const std::string_view header = bytes.substr(start, header_len);
-  const size_t key = header.find("'descr'");
-  if (key == std::string_view::npos) return io::ParseNpy(bytes, name_for_errors);
-  const size_t quote = header.find('\'', key + 7);
-  if (quote == std::string_view::npos || quote + 3 >= header.size() || header[quote + 1] != '>') {
-    return io::ParseNpy(bytes, name_for_errors);
+  absl::StatusOr<PyRef> v = ParseNpyValue(bytes, name_for_errors);
+  if (!v.ok()) return v.status();
+  if ((*v)->kind != PyValue::Kind::kNdArray || (*v)->array_kind != PyValue::ArrayKind::kNumeric) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(name_for_errors), ": expected a numeric array, found ",
+                                                   (*v)->Describe()));
   }
-  const char digit = header[quote + 3];
-  const size_t width = digit == '2' ? 2 : digit == '4' ? 4 : digit == '8' ? 8 : 0;
-  if (width == 0 || header[quote + 4] != '\'') return io::ParseNpy(bytes, name_for_errors);
-  std::string copy(bytes);
-  copy[start + quote + 1] = '<';
-  char* data = copy.data() + start + header_len;
-  const size_t n = copy.size() - start - header_len;
-  if (width == 2) Swap<uint16_t>(data, n);
-  if (width == 4) Swap<uint32_t>(data, n);
-  if (width == 8) Swap<uint64_t>(data, n);
-  return io::ParseNpy(copy, name_for_errors);
+  return (*v)->tensor;
 }
 
 absl::Status CropStack(const Tensor& stack, std::string_view name, float* out) {

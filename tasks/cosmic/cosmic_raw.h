@@ -36,8 +36,8 @@ std::string_view FieldType(std::string_view visit_key);
 // The 27 galaxy-field visit keys, in the table's order.
 const std::vector<std::string>& GalaxyVisitKeys();
 
-// Parses .npy bytes like io::ParseNpy, additionally accepting big-endian numeric data ('>f4', '>f8',
-// '>i4', ...: FITS-derived arrays often keep that byte order), which it byte-swaps.
+// A numeric .npy array of any byte order and NumPy dtype (tasks/common/npy_value.h converts: big-endian
+// '>f4', '>f8', '>i2', ... — FITS-derived arrays often keep that order — are byte-swapped).
 absl::StatusOr<Tensor> ParseNpyAnyEndian(std::string_view bytes, std::string_view name_for_errors);
 
 // One stack (P, H, W) with P in {2, 3} and H, W >= 192, any numeric dtype: writes the cropped planes

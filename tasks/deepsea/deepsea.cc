@@ -29,11 +29,6 @@ class BceObjective : public Objective {
   std::unique_ptr<Metric> NewMetric(Split) const override { return std::make_unique<MultiLabelAucMetric>(); }
 };
 
-int64_t Scaled(int64_t real, double fraction, int64_t fallback, int64_t minimum) {
-  if (fraction <= 0) return fallback;
-  return std::max<int64_t>(minimum, std::llround(static_cast<double>(real) * fraction));
-}
-
 // Random one-hot DNA; label k is 1 when motif k (8 bases) was planted at a random position (p = 1/4).
 std::pair<Tensor, Tensor> SyntheticSplit(const std::vector<int64_t>& motifs, Generator g, int64_t n) {
   Tensor x = Tensor::Zeros({n, kL, kB}, DType::kUInt8);
@@ -133,7 +128,7 @@ DeepSeaTask::DeepSeaTask() {
 
 Dataset DeepSeaTask::MakeSynthetic(const SyntheticOptions& options) const {
   const double f = options.fraction;
-  const int64_t sizes[3] = {Scaled(kTrain, f, 512, 64), Scaled(kVal, f, 128, 32), Scaled(kTest, f, 256, 64)};
+  const int64_t sizes[3] = {SyntheticCount(kTrain, f, 512, 64), SyntheticCount(kVal, f, 128, 32), SyntheticCount(kTest, f, 256, 64)};
   const Generator root = Generator(options.seed).Fork("deepsea/synthetic");
   Generator mg = root.Fork("motifs");
   std::vector<int64_t> motifs(kLabels * kMotif);

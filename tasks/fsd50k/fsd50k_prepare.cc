@@ -7,15 +7,12 @@
 // paths from the machine that made them, e.g. /home/x/data/chunks/dev/64760_0000.wav).
 // Left out: resampling (the chunks must already be 22,050 Hz) and re-chunking long clips.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <mutex>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "engine/io/atomic_file.h"
@@ -23,6 +20,7 @@
 #include "tasks/common/logmel.h"
 #include "tasks/common/wav.h"
 #include "tasks/fsd50k/csv.h"
+#include "tasks/common/parallel_jobs.h"
 #include "tasks/fsd50k/fsd50k.h"
 
 namespace nb360::tasks {
@@ -123,31 +121,6 @@ absl::StatusOr<Tensor> Feature(const std::string& path) {
 }
 
 // Runs job(i) for i in [0, n) on `threads` workers; the error of the lowest failing index wins.
-absl::Status ParallelJobs(int64_t n, int threads, const std::function<absl::Status(int64_t)>& job) {
-  std::atomic<int64_t> next{0};
-  std::mutex mu;
-  int64_t error_index = n;
-  absl::Status error;
-  auto worker = [&] {
-    for (int64_t i = next++; i < n; i = next++) {
-      absl::Status s = job(i);
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (i < error_index) {
-          error_index = i;
-          error = s;
-        }
-        next = n;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  return error;
-}
-
 absl::Status PrepareSplit(const std::string& raw_dir, const std::string& csv, const std::string& name,
                           int64_t expected_clips, const std::map<std::string, int64_t>& label_map,
                           const PrepareOptions& options, DatasetWriter* writer, std::string* summary) {

@@ -17,11 +17,6 @@ namespace {
 constexpr int64_t kSample = NinaProTask::kElectrodes * NinaProTask::kTime;
 const char* const kSplits[] = {"train", "val", "test"};
 
-int64_t Scaled(int64_t real, double fraction, int64_t fallback, int64_t minimum) {
-  if (fraction <= 0) return fallback;
-  return std::max<int64_t>(minimum, std::llround(static_cast<double>(real) * fraction));
-}
-
 // x (n, 1, 16, 52): per class a gain per electrode and a frequency; noise on top.
 std::pair<Tensor, Tensor> SyntheticSplit(Generator protos, Generator g, int64_t n) {
   const int64_t k = NinaProTask::kClasses;
@@ -123,7 +118,7 @@ NinaProTask::NinaProTask() {
 
 Dataset NinaProTask::MakeSynthetic(const SyntheticOptions& options) const {
   const double f = options.fraction;
-  const int64_t sizes[3] = {Scaled(kTrain, f, 264, 36), Scaled(kVal, f, 66, 18), Scaled(kTest, f, 66, 18)};
+  const int64_t sizes[3] = {SyntheticCount(kTrain, f, 264, 36), SyntheticCount(kVal, f, 66, 18), SyntheticCount(kTest, f, 66, 18)};
   const Generator root = Generator(options.seed).Fork("ninapro/synthetic");
   const Generator protos = root.Fork("prototypes");
   std::map<std::string, Tensor> arrays;

@@ -1,16 +1,15 @@
 // tasks/psicov/psicov_raw.cc: PSICOV list files, feature pickles and distance triples.
 #include "tasks/psicov/psicov_raw.h"
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/io/atomic_file.h"
-#include "engine/io/byte_io.h"
+#include "tasks/common/npy_value.h"
+#include "tasks/common/parallel_jobs.h"
 #include "tasks/psicov/psicov_features.h"
 
 namespace nb360::tasks::psicov {
@@ -84,22 +83,13 @@ absl::StatusOr<std::vector<std::string>> ReadIdList(const std::string& path) {
 }
 
 absl::StatusOr<PyRef> ParseObjectNpy(std::string_view bytes, std::string_view name) {
-  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY") return Bad(name, "not a .npy file (bad magic)");
-  const int major = static_cast<unsigned char>(bytes[6]);
-  if (major < 1 || major > 3) return Bad(name, absl::StrCat(".npy format version ", major, " is not supported"));
-  const size_t start = major == 1 ? 10 : 12;
-  if (bytes.size() < start) return Bad(name, "truncated .npy header");
-  const size_t len = major == 1 ? io::GetLE<uint16_t>(bytes.data() + 8) : io::GetLE<uint32_t>(bytes.data() + 8);
-  if (len > bytes.size() - start) {
-    return Bad(name, absl::StrCat("truncated: .npy header declares ", len, " bytes, ", bytes.size() - start,
-                                  " remain"));
+  absl::StatusOr<PyRef> v = ParseNpyValue(bytes, name);
+  if (!v.ok()) return v.status();
+  if ((*v)->kind == PyValue::Kind::kNdArray && (*v)->array_kind != PyValue::ArrayKind::kObject) {
+    return Bad(name, absl::StrCat("expected an object array ('|O') holding (L, sequence, map), found ",
+                                  (*v)->Describe()));
   }
-  const std::string_view header = bytes.substr(start, len);
-  if (header.find("'descr': '|O'") == std::string_view::npos) {
-    return Bad(name, absl::StrCat("expected an object array ('|O') holding (L, sequence, map), header is ",
-                                  std::string(header.substr(0, 80))));
-  }
-  return Unpickle(bytes.substr(start + len), name);
+  return v;
 }
 
 absl::StatusOr<PackedProtein> ConvertProtein(const PyValue& features, std::string_view feature_name,
@@ -195,29 +185,14 @@ absl::StatusOr<PackedProtein> ReadProtein(const std::vector<std::string>& roots,
 
 absl::StatusOr<std::vector<PackedProtein>> ReadProteins(const std::vector<std::string>& roots,
                                                         const std::vector<std::string>& ids, int threads) {
-  const int64_t n = static_cast<int64_t>(ids.size());
-  std::vector<PackedProtein> out(n);
-  std::vector<absl::Status> status(n);
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  auto work = [&] {
-    for (int64_t i = next++; i < n && !failed; i = next++) {
-      absl::StatusOr<PackedProtein> p = ReadProtein(roots, ids[i]);
-      if (p.ok()) {
-        out[i] = *std::move(p);
-      } else {
-        status[i] = p.status();
-        failed = true;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  for (const absl::Status& s : status) {
-    if (!s.ok()) return s;
-  }
+  std::vector<PackedProtein> out(ids.size());
+  absl::Status s = ParallelJobs(static_cast<int64_t>(ids.size()), threads, [&](int64_t i) -> absl::Status {
+    absl::StatusOr<PackedProtein> p = ReadProtein(roots, ids[i]);
+    if (!p.ok()) return p.status();
+    out[i] = *std::move(p);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
   return out;
 }
 

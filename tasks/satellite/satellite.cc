@@ -15,11 +15,6 @@ namespace {
 
 constexpr int64_t kL = SatelliteTask::kLength;
 
-int64_t Scaled(int64_t real, double fraction, int64_t fallback, int64_t minimum) {
-  if (fraction <= 0) return fallback;
-  return std::max<int64_t>(minimum, std::llround(static_cast<double>(real) * fraction));
-}
-
 // Class c: a seasonal curve (two harmonics with class phases/weights); a sample is offset + scale ·
 // (curve + noise), so only the shape (what z-normalisation keeps) tells the class.
 std::pair<Tensor, Tensor> SyntheticSplit(Generator protos, Generator g, int64_t n) {
@@ -123,7 +118,7 @@ SatelliteTask::SatelliteTask() {
 
 Dataset SatelliteTask::MakeSynthetic(const SyntheticOptions& options) const {
   const double f = options.fraction;
-  const int64_t pool = Scaled(kTrain, f, 1800, 90), test = Scaled(kTest, f, 200, 10);
+  const int64_t pool = SyntheticCount(kTrain, f, 1800, 90), test = SyntheticCount(kTest, f, 200, 10);
   const Generator root = Generator(options.seed).Fork("satellite/synthetic");
   auto [tx, ty] = SyntheticSplit(root.Fork("prototypes"), root.Fork("train"), pool);
   auto [sx, sy] = SyntheticSplit(root.Fork("prototypes"), root.Fork("test"), test);

@@ -17,11 +17,6 @@ namespace {
 constexpr int64_t kS = SphericalTask::kSize;
 constexpr int64_t kPixels = 3 * kS * kS;
 
-int64_t Scaled(int64_t real, double fraction, int64_t fallback, int64_t minimum) {
-  if (fraction <= 0) return fallback;
-  return std::max<int64_t>(minimum, std::llround(static_cast<double>(real) * fraction));
-}
-
 absl::StatusOr<Tensor> Labels(const std::string& what, const PyValue& v, int64_t n) {
   Tensor raw;
   if (v.kind == PyValue::Kind::kNdArray && v.array_kind == PyValue::ArrayKind::kNumeric && v.shape.size() == 1) {
@@ -112,7 +107,7 @@ SphericalTask::SphericalTask() {
 
 Dataset SphericalTask::MakeSynthetic(const SyntheticOptions& options) const {
   const double f = options.fraction;
-  const int64_t pool = Scaled(kTrain, f, 500, 50), test = Scaled(kTest, f, 100, 10);
+  const int64_t pool = SyntheticCount(kTrain, f, 500, 50), test = SyntheticCount(kTest, f, 100, 10);
   const Generator root = Generator(options.seed).Fork("spherical/synthetic");
   auto [tx, ty] = SyntheticImages(root.Fork("prototypes"), root.Fork("train"), pool, kClasses, kSize);
   auto [sx, sy] = SyntheticImages(root.Fork("prototypes"), root.Fork("test"), test, kClasses, kSize);
