@@ -3,6 +3,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/memory_format.h"
 #include "engine/reduce_kernel.h"
 #include "engine/strided.h"
 
@@ -16,13 +17,20 @@ Tensor AddSameShape(const Tensor& a, const Tensor& b) {
   NB_CHECK(a.shape() == b.shape(), "gradient accumulation: shapes ", ShapeString(a.shape()), " and ",
            ShapeString(b.shape()), " differ");
   const Tensor bb = b.dtype() == a.dtype() ? b : b.To(a.dtype());
-  Tensor out = Tensor::Empty(a.shape(), a.dtype(), a.device());
+  // Sums of two channels-last gradients stay channels-last (engine/memory_format.h).
+  const bool channels_last = IsChannelsLast(a) && IsChannelsLast(bb);
+  Tensor out = channels_last ? EmptyChannelsLast(a.shape(), a.dtype(), a.device())
+                             : Tensor::Empty(a.shape(), a.dtype(), a.device());
+  // Channels-last operands are walked in memory order, as one contiguous row.
+  const Tensor va = channels_last ? MemoryOrderView(a) : a;
+  const Tensor vb = channels_last ? MemoryOrderView(bb) : bb;
+  const Tensor vo = channels_last ? MemoryOrderView(out) : out;
   DispatchFloating(a.dtype(), "gradient accumulation", [&](auto tag) {
     using T = decltype(tag);
     const T* pa = a.data<T>();
     const T* pb = bb.data<T>();
     T* po = out.data<T>();
-    ForEachRow<3>(a.shape(), {out.strides(), a.strides(), bb.strides()},
+    ForEachRow<3>(va.shape(), {vo.strides(), va.strides(), vb.strides()},
                   [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& st) {
                     for (int64_t i = 0; i < n; ++i) {
                       po[off[0] + i * st[0]] = pa[off[1] + i * st[1]] + pb[off[2] + i * st[2]];
@@ -55,7 +63,7 @@ Grads AccumulateGrad::Apply(const Tensor& grad_output) {
   Tensor prev = t.grad();
   if (prev.defined()) {
     t.set_grad(AddSameShape(prev, g));
-  } else if (g.IsUniquelyOwned() && g.is_contiguous()) {
+  } else if (g.IsUniquelyOwned() && (g.is_contiguous() || IsChannelsLast(g))) {
     t.set_grad(g);  // nobody else holds this buffer: keep it instead of copying
   } else {
     // Own the stored gradient: it must not alias a tensor the caller may still read or modify.

@@ -2,6 +2,7 @@
 #include "ops/conv.h"
 
 #include "engine/autograd.h"
+#include "engine/memory_format.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 #include "ops/registry.h"
@@ -14,7 +15,8 @@ bool Conv2dParams::operator==(const Conv2dParams& o) const {
 }
 
 bool Conv1dParams::operator==(const Conv1dParams& o) const {
-  return stride == o.stride && padding == o.padding && dilation == o.dilation && groups == o.groups;
+  return stride == o.stride && padding == o.padding && padding_right == o.padding_right &&
+         dilation == o.dilation && groups == o.groups;
 }
 
 bool ConvTranspose2dParams::operator==(const ConvTranspose2dParams& o) const {
@@ -58,27 +60,25 @@ void CheckOperands(const char* op, const Tensor& x, const Tensor& w, const Tenso
 
 const Conv2dKernels& Kernels(const Tensor& like) { return GetKernels<Conv2dKernels>(OpKind::kConv2d, like); }
 
-// The gradient as a contiguous tensor of the forward's dtype.
-Tensor Prepare(const Tensor& g, DType dtype) { return g.To(dtype).Contiguous(); }
+// The gradient in the forward's dtype, channels-last as it comes or else contiguous.
+Tensor Prepare(const Tensor& g, DType dtype) {
+  const Tensor t = g.To(dtype);
+  return IsChannelsLast(t) ? t : t.Contiguous();
+}
 
-}  // namespace
-
-Tensor Conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
-  const char* op = "Conv2d";
-  CheckOperands(op, x, weight, bias, weight.defined() ? weight.size(0) : 0, p);
-  const int64_t n = x.size(0), c = x.size(1), o = weight.size(0);
-  NB_CHECK(c % p.groups == 0 && o % p.groups == 0 && weight.size(1) * p.groups == c, op, ": input ",
-           x.Describe(), " and weight ", weight.Describe(), " do not fit groups ", p.groups,
-           " (weight must be (O, C/groups, KH, KW) with O and C divisible by groups)");
-  const int64_t oh = ConvOutputSize(x.size(2), weight.size(2), p.stride_h, p.pad_h, p.dilation_h);
-  const int64_t ow = ConvOutputSize(x.size(3), weight.size(3), p.stride_w, p.pad_w, p.dilation_w);
-  NB_CHECK(oh >= 1 && ow >= 1, op, ": input ", x.Describe(), " is too small for weight ", weight.Describe(),
-           " with ", ParamString(p));
+// The convolution with output size (oh, ow) fixed by the caller (a right/bottom padding that
+// differs from the left/top one shows only there). Channels-last x gives channels-last y and gx
+// (engine/memory_format.h); the kernels take either format.
+Tensor Conv2dCore(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p, int64_t oh,
+                  int64_t ow) {
+  const int64_t n = x.size(0), o = weight.size(0);
   const Conv2dKernels& k = Kernels(x);
-  const Tensor xc = x.Detach().Contiguous();
+  const bool channels_last = IsChannelsLast(x);
+  const Tensor xc = channels_last ? x.Detach() : x.Detach().Contiguous();
   const Tensor wc = weight.Detach().Contiguous();
   const Tensor bc = bias.defined() ? bias.Detach().Contiguous() : Tensor();
-  Tensor y = Tensor::Empty({n, o, oh, ow}, x.dtype(), x.device());
+  Tensor y = channels_last ? EmptyChannelsLast({n, o, oh, ow}, x.dtype(), x.device())
+                           : Tensor::Empty({n, o, oh, ow}, x.dtype(), x.device());
   k.forward(p, xc, wc, bc, y);
   if (NeedsGrad({&x, &weight, &bias})) {
     const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
@@ -88,11 +88,13 @@ Tensor Conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     const Shape x_shape = x.shape(), w_shape = weight.shape();
     const DType dt = x.dtype();
     RecordOp("conv2d", {x, weight, bias}, y,
-             [need_x, need_w, need_b, saved_x, saved_w, x_shape, w_shape, dt, p, &k](const Tensor& g) {
+             [need_x, need_w, need_b, saved_x, saved_w, x_shape, w_shape, dt, p, channels_last,
+              &k](const Tensor& g) {
                const Tensor gy = Prepare(g, dt);
                Tensor gx, gw, gb;
                if (need_x) {
-                 gx = Tensor::Empty(x_shape, gy.dtype(), gy.device());
+                 gx = channels_last ? EmptyChannelsLast(x_shape, gy.dtype(), gy.device())
+                                    : Tensor::Empty(x_shape, gy.dtype(), gy.device());
                  k.backward_data(p, gy, saved_w, gx);
                }
                if (need_b) gb = Tensor::Empty({w_shape[0]}, gy.dtype(), gy.device());
@@ -108,16 +110,46 @@ Tensor Conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   return y;
 }
 
+}  // namespace
+
+Tensor Conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
+  const char* op = "Conv2d";
+  CheckOperands(op, x, weight, bias, weight.defined() ? weight.size(0) : 0, p);
+  const int64_t c = x.size(1), o = weight.size(0);
+  NB_CHECK(c % p.groups == 0 && o % p.groups == 0 && weight.size(1) * p.groups == c, op, ": input ",
+           x.Describe(), " and weight ", weight.Describe(), " do not fit groups ", p.groups,
+           " (weight must be (O, C/groups, KH, KW) with O and C divisible by groups)");
+  const int64_t oh = ConvOutputSize(x.size(2), weight.size(2), p.stride_h, p.pad_h, p.dilation_h);
+  const int64_t ow = ConvOutputSize(x.size(3), weight.size(3), p.stride_w, p.pad_w, p.dilation_w);
+  NB_CHECK(oh >= 1 && ow >= 1, op, ": input ", x.Describe(), " is too small for weight ", weight.Describe(),
+           " with ", ParamString(p));
+  return Conv2dCore(x, weight, bias, p, oh, ow);
+}
+
 Tensor Conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dParams& p) {
-  NB_CHECK(x.defined() && weight.defined(), "Conv1d: undefined input or weight");
-  NB_CHECK(x.dim() == 3, "Conv1d: input must be (N, C, L), got ", x.Describe());
-  NB_CHECK(weight.dim() == 3, "Conv1d: weight must be (O, C/groups, K), got ", weight.Describe());
+  const char* op = "Conv1d";
+  NB_CHECK(x.defined() && weight.defined(), op, ": undefined input or weight");
+  NB_CHECK(x.dim() == 3, op, ": input must be (N, C, L), got ", x.Describe());
+  NB_CHECK(weight.dim() == 3, op, ": weight must be (O, C/groups, K), got ", weight.Describe());
+  const int64_t right = p.padding_right < 0 ? p.padding : p.padding_right;
+  NB_CHECK(right >= 0, op, ": invalid right padding ", p.padding_right);
   Conv2dParams p2;
   p2.stride_w = p.stride;
   p2.pad_w = p.padding;
   p2.dilation_w = p.dilation;
   p2.groups = p.groups;
-  return Conv2d(x.Unsqueeze(2), weight.Unsqueeze(2), bias, p2).Squeeze(2);
+  const Tensor x4 = x.Unsqueeze(2), w4 = weight.Unsqueeze(2);
+  CheckOperands(op, x4, w4, bias, weight.size(0), p2);
+  const int64_t c = x.size(1), o = weight.size(0);
+  NB_CHECK(c % p.groups == 0 && o % p.groups == 0 && weight.size(1) * p.groups == c, op, ": input ",
+           x.Describe(), " and weight ", weight.Describe(), " do not fit groups ", p.groups,
+           " (weight must be (O, C/groups, K) with O and C divisible by groups)");
+  // (L + left + right - span) / stride + 1, as ConvOutputSize with the two paddings.
+  const int64_t span = x.size(2) + p.padding + right - p.dilation * (weight.size(2) - 1) - 1;
+  const int64_t ow = span < 0 ? 0 : span / p.stride + 1;
+  NB_CHECK(ow >= 1, op, ": input ", x.Describe(), " is too small for weight ", weight.Describe(), " with ",
+           ParamString(p2), ", right padding ", right);
+  return Conv2dCore(x4, w4, bias, p2, 1, ow).Squeeze(2);
 }
 
 Tensor ConvTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,

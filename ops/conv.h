@@ -4,8 +4,9 @@
 // Conv1d runs the Conv2d kernels on (N, C, 1, L) views (no copies). ConvTranspose2d is the adjoint
 // of Conv2d: its forward is the conv's backward-data kernel, its input gradient the conv forward,
 // its weight gradient the conv backward-weight with input and output swapped, so it has no kernels
-// of its own. Left out: padding modes other than zeros, asymmetric or 'same' padding (pad the input
-// with Pad() first), 3-d convolutions.
+// of its own. Channels-last inputs (engine/memory_format.h) give channels-last outputs and input
+// gradients. Conv1d takes a right padding of its own (TensorFlow-style 'same' for even kernels).
+// Left out: padding modes other than zeros, asymmetric Conv2d padding, 3-d convolutions.
 #ifndef NB360_OPS_CONV_H_
 #define NB360_OPS_CONV_H_
 
@@ -23,6 +24,7 @@ struct Conv2dParams {
 
 struct Conv1dParams {
   int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
+  int64_t padding_right = -1;  // zeros on the right; -1: `padding` (symmetric)
   bool operator==(const Conv1dParams& o) const;
 };
 
@@ -33,11 +35,12 @@ struct ConvTranspose2dParams {
 };
 
 struct Conv2dKernels {
-  // y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + b (O). x, w, b contiguous,
-  // b may be undefined; y is preallocated contiguous.
+  // y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + b (O). w, b contiguous, b
+  // may be undefined; x and the preallocated y (and gy, gx below) each contiguous or channels-last.
+  // The output sizes fix the bottom/right padding (RightPad in conv_dnnl.cc).
   void (*forward)(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y);
   // gx (N, C, H, W) = d(sum(y * gy))/dx for gy (N, O, OH, OW) and w (O, C/groups, KH, KW). gx is
-  // preallocated contiguous; its H and W fix the geometry (a transposed conv's output padding).
+  // preallocated; its H and W fix the geometry (a transposed conv's output padding).
   void (*backward_data)(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx);
   // gw (O, C/groups, KH, KW) = d(sum(y * gy))/dw from x (N, C, H, W) and gy (N, O, OH, OW), and
   // gb (O) = sum of gy over N, OH, OW unless gb is undefined. gw, gb preallocated contiguous.

@@ -1,6 +1,7 @@
 #include "ops/elementwise.h"
 
 #include "engine/autograd.h"
+#include "engine/memory_format.h"
 #include "ops/registry.h"
 
 namespace nb360 {
@@ -105,9 +106,16 @@ Tensor BinaryForward(BinaryOp op, const Tensor& a, const Tensor& b) {
   const DType dt = PromoteTypes(a.dtype(), b.dtype());
   const Tensor ea = a.To(dt).Detach().Expand(shape);
   const Tensor eb = b.To(dt).Detach().Expand(shape);
-  Tensor out = Tensor::Empty(shape, IsComparison(op) ? DType::kBool : dt, a.device());
+  // Same-shaped channels-last operands give a channels-last result (engine/memory_format.h).
+  const DType out_dt = IsComparison(op) ? DType::kBool : dt;
+  const bool channels_last = IsChannelsLast(ea) && IsChannelsLast(eb);
+  Tensor out = channels_last ? EmptyChannelsLast(shape, out_dt, a.device()) : Tensor::Empty(shape, out_dt, a.device());
   const BinaryKernels& k = GetKernels<BinaryKernels>(OpKind::kBinary, ea);
-  k.forward(op, ea, eb, out);
+  if (channels_last) {
+    k.forward(op, MemoryOrderView(ea), MemoryOrderView(eb), MemoryOrderView(out));
+  } else {
+    k.forward(op, ea, eb, out);
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 #include "ops/norm.h"
 
 #include "engine/autograd.h"
+#include "engine/memory_format.h"
 #include "ops/registry.h"
 
 namespace nb360 {
@@ -30,10 +31,8 @@ Tensor GradFor(bool wanted, const Shape& shape, const Tensor& like) {
   return wanted ? Tensor::Empty(shape, like.dtype(), like.device()) : Tensor();
 }
 
-}  // namespace
-
-Tensor BatchNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
-                 const Tensor& running_var, bool training, double momentum, double eps) {
+Tensor BatchNormImpl(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                     const Tensor& running_var, bool training, double momentum, double eps, bool relu) {
   NB_CHECK(x.defined(), "BatchNorm: undefined input");
   NB_CHECK(IsFloating(x.dtype()), "BatchNorm: needs a floating tensor, got ", x.Describe());
   NB_CHECK(x.dim() >= 2 && x.dim() <= 4, "BatchNorm: x must be (N, C), (N, C, L) or (N, C, H, W), got ",
@@ -53,33 +52,54 @@ Tensor BatchNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
   p.use_batch_stats = training || !running_mean.defined();
   p.momentum = momentum;
   p.eps = eps;
+  p.relu = relu;
+  p.channels_last = IsChannelsLast(x);
   NB_CHECK(!p.use_batch_stats || n * s > 1, "BatchNorm: batch statistics need more than 1 value per channel, "
            "got x ", x.Describe());
 
-  const Shape shape3{n, c, s};
-  const Tensor x3 = ViewAs(x.Detach().Contiguous(), shape3);
+  // The kernels' view: (N, C, S), or (N, S, C) for a channels-last x (whose memory is exactly that).
+  const Shape shape3 = p.channels_last ? Shape{n, s, c} : Shape{n, c, s};
+  const Tensor x3 = ViewAs(p.channels_last ? x.Detach() : x.Detach().Contiguous(), shape3);
   const Tensor w = weight.defined() ? weight.Detach().Contiguous() : Tensor();
   const Tensor b = bias.defined() ? bias.Detach().Contiguous() : Tensor();
   Tensor mean = Tensor::Empty(per_channel, x.dtype(), x.device());
   Tensor invstd = Tensor::Empty(per_channel, x.dtype(), x.device());
-  Tensor y = Tensor::Empty(x.shape(), x.dtype(), x.device());
+  Tensor y = EmptyInFormatOf(x, x.shape(), x.dtype());
   const BatchNormKernels& k = GetKernels<BatchNormKernels>(OpKind::kBatchNorm, x);
   k.forward(p, x3, w, b, running_mean, running_var, mean, invstd, ViewAs(y, shape3));
 
   if (NeedsGrad({&x, &weight, &bias})) {
     const bool want_x = x.requires_grad(), want_w = weight.requires_grad(), want_b = bias.requires_grad();
     const Shape x_shape = x.shape();
-    RecordOp("batch_norm", {x, weight, bias}, y,
-             [p, x3, w, mean, invstd, want_x, want_w, want_b, x_shape, shape3, &k](const Tensor& g) {
-               const Tensor gy = ViewAs(g.To(x3.dtype()).Contiguous(), shape3);
-               Tensor gx = GradFor(want_x, x_shape, x3);
-               Tensor gw = GradFor(want_w, {shape3[1]}, x3);
-               Tensor gb = GradFor(want_b, {shape3[1]}, x3);
-               k.backward(p, x3, w, mean, invstd, gy, gx.defined() ? ViewAs(gx, shape3) : Tensor(), gw, gb);
+    const Tensor saved_y = relu ? ViewAs(y.Detach(), shape3) : Tensor();  // never y itself: a cycle
+    RecordOp(relu ? "batch_norm_relu" : "batch_norm", {x, weight, bias}, y,
+             [p, x3, w, mean, invstd, saved_y, want_x, want_w, want_b, x_shape, shape3, &k](const Tensor& g) {
+               const Tensor gd = g.To(x3.dtype());
+               const Tensor gy = ViewAs(p.channels_last ? ToChannelsLast(gd) : gd.Contiguous(), shape3);
+               Tensor gx = want_x ? (p.channels_last ? EmptyChannelsLast(x_shape, x3.dtype(), x3.device())
+                                                     : Tensor::Empty(x_shape, x3.dtype(), x3.device()))
+                                  : Tensor();
+               const int64_t channels = x_shape[1];
+               Tensor gw = GradFor(want_w, {channels}, x3);
+               Tensor gb = GradFor(want_b, {channels}, x3);
+               k.backward(p, x3, w, mean, invstd, saved_y, gy, gx.defined() ? ViewAs(gx, shape3) : Tensor(), gw,
+                          gb);
                return Grads{gx, gw, gb};
              });
   }
   return y;
+}
+
+}  // namespace
+
+Tensor BatchNorm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                 const Tensor& running_var, bool training, double momentum, double eps) {
+  return BatchNormImpl(x, weight, bias, running_mean, running_var, training, momentum, eps, false);
+}
+
+Tensor BatchNormRelu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                     const Tensor& running_var, bool training, double momentum, double eps) {
+  return BatchNormImpl(x, weight, bias, running_mean, running_var, training, momentum, eps, true);
 }
 
 Tensor LayerNorm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
+#include "engine/memory_format.h"
 #include "ops/conv.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -13,16 +14,18 @@ namespace nb360::baselines {
 Tensor SamePadConv1d::Forward(const Tensor& x) {
   const int64_t total = kernel_ - 1;
   Conv1dParams p;
-  p.padding = total / 2;
   // An odd total: one extra zero on the right, the rest split evenly.
-  const Tensor in = total % 2 != 0 ? Pad(x, {0, 1}) : x;
-  return nb360::Conv1d(in, weight(), bias(), p);
+  p.padding = total / 2;
+  p.padding_right = total - total / 2;
+  return nb360::Conv1d(x, weight(), bias(), p);
 }
 
 ConvBlock1d::ConvBlock1d(int64_t in, int64_t out, int64_t kernel, Generator& gen) : Module("ConvBlock1d") {
   layers_ = RegisterModule("layers", std::make_shared<nn::Sequential>());
-  layers_->Add(std::make_shared<SamePadConv1d>(in, out, kernel, gen));
-  layers_->Add(std::make_shared<nn::BatchNorm1d>(out));
+  conv_ = std::make_shared<SamePadConv1d>(in, out, kernel, gen);
+  bn_ = std::make_shared<nn::BatchNorm1d>(out);
+  layers_->Add(conv_);
+  layers_->Add(bn_);
   layers_->Add(std::make_shared<nn::ReLU>());
 }
 
@@ -58,7 +61,9 @@ ResNet1D::ResNet1D(int64_t in_channels, int64_t num_classes, Generator& gen, int
 Tensor ResNet1D::Forward(const Tensor& x) {
   NB_CHECK(x.dim() == 3 && x.shape()[1] == in_channels_, "ResNet1D: expected (N, ", in_channels_,
            ", L) input");
-  return final_->Forward(Mean(layers_->Forward(x), {-1}));
+  // Channels-last activations: the convolutions, BatchNorms and residual sums all keep the format,
+  // so oneDNN's NHWC convolutions run without a reorder (engine/memory_format.h).
+  return final_->Forward(Mean(layers_->Forward(ToChannelsLast(x)), {-1}));
 }
 
 std::string ResNet1D::ExtraRepr() const {

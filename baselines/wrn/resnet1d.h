@@ -33,14 +33,17 @@ class SamePadConv1d : public nn::Conv1d {
   int64_t kernel_;
 };
 
-// Child "layers": Sequential(SamePadConv1d, BatchNorm1d, ReLU).
+// Child "layers": Sequential(SamePadConv1d, BatchNorm1d, ReLU), run with the BatchNorm and ReLU
+// fused (nn::BatchNormBase::ForwardRelu).
 class ConvBlock1d : public nn::Module {
  public:
   ConvBlock1d(int64_t in, int64_t out, int64_t kernel, Generator& gen);
-  Tensor Forward(const Tensor& x) override { return layers_->Forward(x); }
+  Tensor Forward(const Tensor& x) override { return bn_->ForwardRelu(conv_->Forward(x)); }
 
  private:
   std::shared_ptr<nn::Sequential> layers_;
+  std::shared_ptr<SamePadConv1d> conv_;
+  std::shared_ptr<nn::BatchNorm1d> bn_;
 };
 
 class ResNetBlock1d : public nn::Module {

@@ -51,8 +51,8 @@ WideBasicBlock::WideBasicBlock(int64_t in, int64_t out, int64_t stride, double d
 }
 
 Tensor WideBasicBlock::Forward(const Tensor& x) {
-  Tensor a = Relu(bn1_->Forward(x));
-  Tensor h = Relu(bn2_->Forward(conv1_->Forward(a)));
+  Tensor a = bn1_->ForwardRelu(x);
+  Tensor h = bn2_->ForwardRelu(conv1_->Forward(a));
   if (dropout_ > 0) h = Dropout(h, dropout_, is_training(), dropout_gen_);
   h = conv2_->Forward(h);
   return Add(shortcut_ ? shortcut_->Forward(a) : x, h);
@@ -126,7 +126,7 @@ Tensor WideResNet2d::Forward(const Tensor& x) {
            config_.in_channels, ", H, W) input");
   Tensor h = conv1_->Forward(x);
   h = block3_->Forward(block2_->Forward(block1_->Forward(h)));
-  h = Relu(bn1_->Forward(h));
+  h = bn1_->ForwardRelu(h);
   if (config_.head == WrnHead::kDense) {
     // Linear over channels at every pixel == 1x1 convolution with the Linear's weight.
     const Tensor w = fc_->weight().Reshape({config_.num_classes, h.shape()[1], 1, 1});

@@ -1,7 +1,9 @@
 // Norm benchmarks, float32, 2 threads: BatchNorm2d in training mode (batch statistics, running
 // statistics updated) at the WRN-16-4 shapes (batch 128: 64x32x32, 128x16x16, 256x8x8, affine) and the
 // DARTS search shape (64, 16, 32, 32; affine=False, as DARTS's search cells use), BatchNorm1d on
-// (32, 64, 1000) and at the ResNet1D ECG shape (256, 64, 1000), alone and followed by ReLU, and LayerNorm over the last dim of (64, 512, 256) (affine). Each case runs forward
+// (32, 64, 1000) and at the ResNet1D ECG shapes (256, 64/128, 1000), alone, followed by ReLU, fused with
+// it, and fused on channels-last tensors, and LayerNorm over the last dim of (64, 512, 256) (affine).
+// Each case runs forward
 // only (no gradients recorded) and forward + backward (gradients for x and the affine parameters).
 // Bytes processed count the tensor traffic of the two-pass kernels: forward reads x twice and
 // writes y; backward reads x and gy twice and writes gx. Compare with benchmarks/ops/torch_norm.py.
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "engine/autograd.h"
+#include "engine/memory_format.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
 #include "ops/elementwise.h"
@@ -24,7 +27,9 @@ struct NormCase {
   Shape shape;
   bool layer_norm;  // else batch norm (training, with running statistics)
   bool affine;
-  bool relu = false;  // BatchNorm followed by ReLU (the WRN / ResNet1D pairing)
+  bool relu = false;           // BatchNorm followed by ReLU (the WRN / ResNet1D pairing)
+  bool fused = false;          // ... as the one BatchNormRelu op
+  bool channels_last = false;  // x and gy channels-last (engine/memory_format.h)
 };
 
 std::vector<NormCase> Cases() {
@@ -36,6 +41,9 @@ std::vector<NormCase> Cases() {
       {"BatchNorm1d_32x64x1000", {32, 64, 1000}, false, true},
       {"BatchNorm1d_ECG_256x64x1000", {256, 64, 1000}, false, true},
       {"BatchNormRelu1d_ECG_256x64x1000", {256, 64, 1000}, false, true, true},
+      {"BatchNormRelu1d_ECG_256x128x1000", {256, 128, 1000}, false, true, true},
+      {"BatchNormReluFused1d_ECG_256x128x1000", {256, 128, 1000}, false, true, true, true},
+      {"BatchNormReluFused1d_ECG_ChannelsLast_256x128x1000", {256, 128, 1000}, false, true, true, true, true},
       {"LayerNorm_64x512x256", {64, 512, 256}, true, true},
   };
 }
@@ -50,6 +58,7 @@ void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
   SetNumThreads(2);
   const int64_t groups = k.layer_norm ? k.shape.back() : k.shape[1];
   Tensor x = Random(k.shape, 1, 0.5, 2.0);
+  if (k.channels_last) x = ToChannelsLast(x);
   Tensor w = k.affine ? Random({groups}, 2, 1.0, 0.1) : Tensor();
   Tensor b = k.affine ? Random({groups}, 3, 0.0, 0.1) : Tensor();
   const Tensor rm = Tensor::Zeros({groups}), rv = Tensor::Ones({groups});
@@ -62,10 +71,12 @@ void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
   }
   auto run = [&] {
     if (k.layer_norm) return LayerNorm(x, {groups}, w, b);
+    if (k.fused) return BatchNormRelu(x, w, b, rm, rv, /*training=*/true);
     Tensor y = BatchNorm(x, w, b, rm, rv, /*training=*/true);
     return k.relu ? Relu(y) : y;
   };
-  const Tensor gy = Random(k.shape, 4);
+  Tensor gy = Random(k.shape, 4);
+  if (k.channels_last) gy = ToChannelsLast(gy);
   for (auto _ : state) {
     Tensor y = run();
     if (backward) {

@@ -28,7 +28,11 @@ void BatchNormBase::ResetRunningStats() {
   Buffer("num_batches_tracked").Fill(0.0);
 }
 
-Tensor BatchNormBase::Forward(const Tensor& x) {
+Tensor BatchNormBase::Forward(const Tensor& x) { return Run(x, false); }
+
+Tensor BatchNormBase::ForwardRelu(const Tensor& x) { return Run(x, true); }
+
+Tensor BatchNormBase::Run(const Tensor& x, bool relu) {
   CheckInput(x);
   NB_CHECK(x.size(1) == num_features_, type_name(), ": expected ", num_features_, " channels, got input ",
            x.Describe());
@@ -45,7 +49,8 @@ Tensor BatchNormBase::Forward(const Tensor& x) {
   const Tensor running_mean = track ? Buffer("running_mean") : Tensor();
   const Tensor running_var = track ? Buffer("running_var") : Tensor();
   const bool use_batch_stats = is_training() || !track;
-  return BatchNorm(x, weight, bias, running_mean, running_var, use_batch_stats, factor, options_.eps);
+  return relu ? BatchNormRelu(x, weight, bias, running_mean, running_var, use_batch_stats, factor, options_.eps)
+              : BatchNorm(x, weight, bias, running_mean, running_var, use_batch_stats, factor, options_.eps);
 }
 
 std::string BatchNormBase::ExtraRepr() const {

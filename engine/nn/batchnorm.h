@@ -26,6 +26,8 @@ struct BatchNormOptions {
 class BatchNormBase : public Module {
  public:
   Tensor Forward(const Tensor& x) override;
+  // Relu(Forward(x)) as one fused op (ops/norm.h BatchNormRelu).
+  Tensor ForwardRelu(const Tensor& x);
   std::string ExtraRepr() const override;
   // Running statistics back to mean 0, variance 1, count 0.
   void ResetRunningStats();
@@ -38,6 +40,8 @@ class BatchNormBase : public Module {
   virtual void CheckInput(const Tensor& x) const = 0;
 
  private:
+  Tensor Run(const Tensor& x, bool relu);
+
   int64_t num_features_;
   BatchNormOptions options_;
 };

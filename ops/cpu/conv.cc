@@ -1,6 +1,7 @@
 // ops/cpu/conv.cc: the CPU Conv2d kernels: float32 depthwise convs on the plane kernels
 // (conv_depthwise), other float32 convs on oneDNN (conv_dnnl), float64 and the float32 geometries
 // oneDNN declines on the direct loops (conv_loops). Empty tensors are handled here first.
+// Channels-last operands go to oneDNN as they are, to the others as contiguous copies.
 #include "ops/conv.h"
 
 #include <cstdlib>
@@ -32,6 +33,21 @@ bool UseDirectDepthwise(bool forward, DType dtype, const Conv2dParams& p, const 
   return !strided || dilated || w[2] != 3 || w[3] != 3;
 }
 
+// Channels-last operands (not contiguous) go to oneDNN, which takes them as they are; where it
+// declines, or the plane kernels or loops are the better choice, they run on contiguous copies.
+bool Contiguous(const Tensor& a, const Tensor& b) { return a.is_contiguous() && b.is_contiguous(); }
+
+// Runs `run` on contiguous copies of in (and out), then copies the result into out.
+template <class Run>
+void OnContiguous(const Tensor& in, const Tensor& out, const Run& run) {
+  const Tensor result = Tensor::Empty(out.shape(), out.dtype(), out.device());
+  run(in.Contiguous(), result);
+  out.CopyFrom(result);
+}
+
+void ForwardContiguous(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y);
+void BackwardDataContiguous(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx);
+
 void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
   if (y.numel() == 0) return;
   if (x.numel() == 0) {  // zero input channels: the output is the bias
@@ -42,6 +58,13 @@ void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tens
     }
     return;
   }
+  if (Contiguous(x, y)) return ForwardContiguous(p, x, w, b, y);
+  const bool depthwise = UseDirectDepthwise(true, x.dtype(), p, x.shape(), w.shape());
+  if (!depthwise && x.dtype() == DType::kFloat32 && DnnlConvForward(p, x, w, b, y)) return;
+  OnContiguous(x, y, [&](const Tensor& xc, const Tensor& yc) { ForwardContiguous(p, xc, w, b, yc); });
+}
+
+void ForwardContiguous(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
   if (UseDirectDepthwise(true, x.dtype(), p, x.shape(), w.shape())) {
     return DepthwiseForward(p, x, w, b, y);
   }
@@ -55,6 +78,13 @@ void BackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor& w, cons
     gx.Fill(0.0);
     return;
   }
+  if (Contiguous(gy, gx)) return BackwardDataContiguous(p, gy, w, gx);
+  const bool depthwise = UseDirectDepthwise(false, gy.dtype(), p, gx.shape(), w.shape());
+  if (!depthwise && gy.dtype() == DType::kFloat32 && DnnlConvBackwardData(p, gy, w, gx)) return;
+  OnContiguous(gy, gx, [&](const Tensor& gyc, const Tensor& gxc) { BackwardDataContiguous(p, gyc, w, gxc); });
+}
+
+void BackwardDataContiguous(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
   if (UseDirectDepthwise(false, gy.dtype(), p, gx.shape(), w.shape())) {
     return DepthwiseBackwardData(p, gy, w, gx);
   }
@@ -70,7 +100,12 @@ void BackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, co
     if (gb.defined() && gb.numel() > 0) gb.Fill(0.0);
     return;
   }
-  if (UseDirectDepthwise(false, x.dtype(), p, x.shape(), gw.shape())) {
+  const bool depthwise = UseDirectDepthwise(false, x.dtype(), p, x.shape(), gw.shape());
+  if (!Contiguous(x, gy)) {
+    if (!depthwise && x.dtype() == DType::kFloat32 && DnnlConvBackwardWeight(p, x, gy, gw, gb)) return;
+    return BackwardWeight(p, x.Contiguous(), gy.Contiguous(), gw, gb);
+  }
+  if (depthwise) {
     return DepthwiseBackwardWeight(p, x, gy, gw, gb);
   }
   if (x.dtype() == DType::kFloat32 && DnnlConvBackwardWeight(p, x, gy, gw, gb)) return;

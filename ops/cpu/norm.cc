@@ -15,9 +15,12 @@
 // channels-last layouts, splitting a single channel over threads (C = 1 runs on one thread).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "engine/parallel.h"
+#include "ops/cpu/norm_channels_last.h"
+#include "ops/cpu/norm_stats.h"
 #include "ops/norm.h"
 
 namespace nb360 {
@@ -40,20 +43,6 @@ void ForChunks(int64_t n, int64_t chunks, const Fn& fn) {
 
 // Elements per chunk below which a chunk is not worth a thread.
 constexpr int64_t kGrainElements = 16384;
-
-// Reads element i of a floating (C) tensor of any floating dtype as double.
-double ReadAt(const Tensor& t, int64_t i) {
-  return t.dtype() == DType::kFloat32 ? static_cast<double>(t.data<float>()[i * t.stride(0)])
-                                      : t.data<double>()[i * t.stride(0)];
-}
-
-void WriteAt(const Tensor& t, int64_t i, double v) {
-  if (t.dtype() == DType::kFloat32) {
-    t.data<float>()[i * t.stride(0)] = static_cast<float>(v);
-  } else {
-    t.data<double>()[i * t.stride(0)] = v;
-  }
-}
 
 // Values summed in the element type before the partial sum is added into double: short enough that
 // float32 rounding stays far below float32 output precision, long enough to vectorise.
@@ -168,10 +157,23 @@ void GroupGradSums(const T* xp, const T* gp, int64_t n, int64_t c, int64_t s, in
   }
 }
 
-// out = a[j] * in1 (+ b[j] * in2) + d[j] over the group's rows (in2 may be null).
+// gy masked by a fused ReLU: gm = gy where y > 0, else 0, over the group's rows (N, cg, S).
+template <class T>
+void GroupReluMask(const T* gp, const T* yp, int64_t n, int64_t c, int64_t s, int64_t c0, int64_t cg, T* gm) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t off = (i * c + c0) * s;
+    const int64_t len = cg * s;
+#pragma omp simd
+    for (int64_t k = 0; k < len; ++k) gm[off + k] = yp[off + k] > T(0) ? gp[off + k] : T(0);
+  }
+}
+
+// out = a[j] * in1 (+ b[j] * in2) + d[j] over the group's rows (in2 may be null), clamped at 0
+// when `relu` (a fused ReLU: the max is taken in the same pass, so it costs no extra memory traffic).
 template <class T>
 void GroupAffine(const T* in1, const T* in2, int64_t n, int64_t c, int64_t s, int64_t c0, int64_t cg,
-                 const T* a, const T* b, const T* d, T* out) {
+                 const T* a, const T* b, const T* d, T* out, bool relu = false) {
+  const T lo = relu ? T(0) : -std::numeric_limits<T>::infinity();
   for (int64_t i = 0; i < n; ++i) {
     const int64_t off = (i * c + c0) * s;
     const T* r1 = in1 + off;
@@ -180,10 +182,10 @@ void GroupAffine(const T* in1, const T* in2, int64_t n, int64_t c, int64_t s, in
     if (s == 1) {
       if (r2 == nullptr) {
 #pragma omp simd
-        for (int64_t j = 0; j < cg; ++j) o[j] = r1[j] * a[j] + d[j];
+        for (int64_t j = 0; j < cg; ++j) o[j] = std::max(r1[j] * a[j] + d[j], lo);
       } else {
 #pragma omp simd
-        for (int64_t j = 0; j < cg; ++j) o[j] = r1[j] * a[j] + r2[j] * b[j] + d[j];
+        for (int64_t j = 0; j < cg; ++j) o[j] = std::max(r1[j] * a[j] + r2[j] * b[j] + d[j], lo);
       }
       continue;
     }
@@ -193,12 +195,12 @@ void GroupAffine(const T* in1, const T* in2, int64_t n, int64_t c, int64_t s, in
       T* oj = o + j * s;
       if (r2 == nullptr) {
 #pragma omp simd
-        for (int64_t k = 0; k < s; ++k) oj[k] = x1[k] * av + dv;
+        for (int64_t k = 0; k < s; ++k) oj[k] = std::max(x1[k] * av + dv, lo);
       } else {
         const T bv = b[j];
         const T* x2 = r2 + j * s;
 #pragma omp simd
-        for (int64_t k = 0; k < s; ++k) oj[k] = x1[k] * av + x2[k] * bv + dv;
+        for (int64_t k = 0; k < s; ++k) oj[k] = std::max(x1[k] * av + x2[k] * bv + dv, lo);
       }
     }
   }
@@ -225,39 +227,26 @@ void BatchNormForwardT(const BatchNormParams& p, const Tensor& x, const Tensor& 
     }
     for (int64_t j = 0; j < cg; ++j) {
       const int64_t ch = c0 + j;
-      double mu, istd;
-      if (p.use_batch_stats) {
-        const double dm = s1[j] / m;
-        const double var = std::max(0.0, s2[j] / m - dm * dm);
-        mu = pivot[j] + dm;
-        istd = 1.0 / std::sqrt(var + p.eps);
-        if (running_mean.defined()) {
-          WriteAt(running_mean, ch, (1.0 - p.momentum) * ReadAt(running_mean, ch) + p.momentum * mu);
-          WriteAt(running_var, ch, (1.0 - p.momentum) * ReadAt(running_var, ch) + p.momentum * var * m / (m - 1.0));
-        }
-      } else {
-        mu = ReadAt(running_mean, ch);
-        istd = 1.0 / std::sqrt(ReadAt(running_var, ch) + p.eps);
-      }
-      // y = x * scale + shift with scale = w * invstd, shift = b - mean * scale.
       const double w = wp == nullptr ? 1.0 : static_cast<double>(wp[ch]);
       const double b = bp == nullptr ? 0.0 : static_cast<double>(bp[ch]);
-      mp[ch] = static_cast<T>(mu);
-      ip[ch] = static_cast<T>(istd);
-      scale[j] = static_cast<T>(w * istd);
-      shift[j] = static_cast<T>(b - mu * w * istd);
+      const ChannelAffine a = FinishChannel(p, running_mean, running_var, ch, m, pivot[j], s1[j], s2[j], w, b);
+      mp[ch] = static_cast<T>(a.mean);
+      ip[ch] = static_cast<T>(a.invstd);
+      scale[j] = static_cast<T>(a.scale);
+      shift[j] = static_cast<T>(a.shift);
     }
-    GroupAffine<T>(xp, nullptr, n, c, s, c0, cg, scale.data(), nullptr, shift.data(), yp);
+    GroupAffine<T>(xp, nullptr, n, c, s, c0, cg, scale.data(), nullptr, shift.data(), yp, p.relu);
   });
 }
 
 template <class T>
 void BatchNormBackwardT(const BatchNormParams& p, const Tensor& x, const Tensor& weight, const Tensor& mean,
-                        const Tensor& invstd, const Tensor& gy, const Tensor& gx, const Tensor& gweight,
-                        const Tensor& gbias) {
+                        const Tensor& invstd, const Tensor& y, const Tensor& gy, const Tensor& gx,
+                        const Tensor& gweight, const Tensor& gbias) {
   const int64_t n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
   const T* xp = x.data<T>();
-  const T* gp = gy.data<T>();
+  const T* gy_p = gy.data<T>();
+  const T* yp = p.relu ? y.data<T>() : nullptr;
   const T* wp = weight.defined() ? weight.data<T>() : nullptr;
   const T* mp = mean.data<T>();
   const T* ip = invstd.data<T>();
@@ -266,7 +255,17 @@ void BatchNormBackwardT(const BatchNormParams& p, const Tensor& x, const Tensor&
   T* gbp = gbias.defined() ? gbias.data<T>() : nullptr;
   const bool need_sums = gwp != nullptr || gbp != nullptr || (gxp != nullptr && p.use_batch_stats);
   const double m = static_cast<double>(n * s);
-  ForEachGroup(n, c, s, 2 * sizeof(T), [&](int64_t c0, int64_t cg) {
+  Tensor scratch;  // the masked gradient when there is no gx to hold it
+  if (p.relu && gxp == nullptr) scratch = Tensor::Empty(x.shape(), x.dtype(), x.device());
+  T* masked_p = gxp != nullptr ? gxp : (p.relu ? scratch.data<T>() : nullptr);
+  ForEachGroup(n, c, s, (p.relu ? 3 : 2) * sizeof(T), [&](int64_t c0, int64_t cg) {
+    // With a fused ReLU the gradient reaching the affine output is gy masked by y > 0; it is written
+    // once per group (into gx's rows, or a scratch tensor) and read from cache after.
+    const T* gp = gy_p;
+    if (p.relu) {
+      GroupReluMask(gy_p, yp, n, c, s, c0, cg, masked_p);
+      gp = masked_p;
+    }
     // Pass 1: sum(gy) and sum(gy * (x - mean)) per channel.
     std::vector<double> sg(cg, 0.0), dot(cg, 0.0);
     if (need_sums) GroupGradSums(xp, gp, n, c, s, c0, cg, mp + c0, sg.data(), dot.data());
@@ -275,18 +274,16 @@ void BatchNormBackwardT(const BatchNormParams& p, const Tensor& x, const Tensor&
       if (gbp != nullptr) gbp[c0 + j] = static_cast<T>(sg[j]);
     }
     if (gxp == nullptr) return;
-    // Pass 2: gx = k * gy + b * x + d, with k = w * invstd and, for batch statistics,
-    // b = -k * invstd^2 * dot / M, d = -k * sum(gy) / M - b * mean (else b = d = 0).
+    // Pass 2: gx = k * gy + b * x + d (norm_stats.h).
     std::vector<T> kv(cg), bv(cg), dv(cg);
     for (int64_t j = 0; j < cg; ++j) {
       const int64_t ch = c0 + j;
       const double w = wp == nullptr ? 1.0 : static_cast<double>(wp[ch]);
-      const double is = static_cast<double>(ip[ch]);
-      const double k = w * is;
-      const double b = p.use_batch_stats ? -k * is * is * dot[j] / m : 0.0;
-      kv[j] = static_cast<T>(k);
-      bv[j] = static_cast<T>(b);
-      dv[j] = static_cast<T>(p.use_batch_stats ? -k * sg[j] / m - b * static_cast<double>(mp[ch]) : 0.0);
+      const GradAffine a = BackwardCoefficients(p, w, static_cast<double>(ip[ch]), static_cast<double>(mp[ch]),
+                                                sg[j], dot[j], m);
+      kv[j] = static_cast<T>(a.k);
+      bv[j] = static_cast<T>(a.b);
+      dv[j] = static_cast<T>(a.d);
     }
     GroupAffine<T>(gp, p.use_batch_stats ? xp : nullptr, n, c, s, c0, cg, kv.data(), bv.data(), dv.data(), gxp);
   });
@@ -295,16 +292,22 @@ void BatchNormBackwardT(const BatchNormParams& p, const Tensor& x, const Tensor&
 void BatchNormForward(const BatchNormParams& p, const Tensor& x, const Tensor& weight, const Tensor& bias,
                       const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
                       const Tensor& invstd, const Tensor& y) {
+  if (p.channels_last) {
+    return BatchNormForwardChannelsLast(p, x, weight, bias, running_mean, running_var, mean, invstd, y);
+  }
   DispatchFloating(x.dtype(), "BatchNorm", [&](auto tag) {
     BatchNormForwardT<decltype(tag)>(p, x, weight, bias, running_mean, running_var, mean, invstd, y);
   });
 }
 
 void BatchNormBackward(const BatchNormParams& p, const Tensor& x, const Tensor& weight, const Tensor& mean,
-                       const Tensor& invstd, const Tensor& gy, const Tensor& gx, const Tensor& gweight,
-                       const Tensor& gbias) {
+                       const Tensor& invstd, const Tensor& y, const Tensor& gy, const Tensor& gx,
+                       const Tensor& gweight, const Tensor& gbias) {
+  if (p.channels_last) {
+    return BatchNormBackwardChannelsLast(p, x, weight, mean, invstd, y, gy, gx, gweight, gbias);
+  }
   DispatchFloating(x.dtype(), "BatchNorm backward", [&](auto tag) {
-    BatchNormBackwardT<decltype(tag)>(p, x, weight, mean, invstd, gy, gx, gweight, gbias);
+    BatchNormBackwardT<decltype(tag)>(p, x, weight, mean, invstd, y, gy, gx, gweight, gbias);
   });
 }
 

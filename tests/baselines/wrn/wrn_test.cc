@@ -192,7 +192,8 @@ TEST(WrnTest, PointPoolingBranches) {
 
 // Rows/columns >= 56 of a 60x60 input reach none of the 8x8 top-left final positions (receptive
 // radius 26 around input position 4 * 7 = 28), so Spherical logits ignore them (spec §8.1); the
-// audio model's global pool does not.
+// audio model's global pool does not. "Ignore" up to rounding: Winograd convolutions transform whole
+// input tiles, so inputs just outside an output's reach enter its rounding error (not its value).
 TEST(WrnTest, SphericalPoolsOnlyTheTopLeftWindow) {
   Generator gen(9);
   auto model = MakeWrn(Info("spherical"), WrnOptions{}, gen);
@@ -210,14 +211,19 @@ TEST(WrnTest, SphericalPoolsOnlyTheTopLeftWindow) {
     }
   }
   Tensor y2 = model->Forward(x2);
-  for (int64_t i = 0; i < y.numel(); ++i) ASSERT_EQ(y.data<float>()[i], y2.data<float>()[i]) << i;
-  // A change inside the window's reach does change the logits.
+  double far = 0, scale = 0;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    far += std::fabs(y.data<float>()[i] - y2.data<float>()[i]);
+    scale += std::fabs(y.data<float>()[i]);
+  }
+  // A change inside the window's reach does change the logits, by far more than rounding.
   Tensor x3 = x.Clone();
   x3.data<float>()[40 * 60 + 40] += 3.0f;
   Tensor y3 = model->Forward(x3);
-  double diff = 0;
-  for (int64_t i = 0; i < y.numel(); ++i) diff += std::fabs(y.data<float>()[i] - y3.data<float>()[i]);
-  EXPECT_GT(diff, 0.0);
+  double near = 0;
+  for (int64_t i = 0; i < y.numel(); ++i) near += std::fabs(y.data<float>()[i] - y3.data<float>()[i]);
+  EXPECT_LE(far, 2e-6 * scale) << "far " << far << " near " << near << " scale " << scale;
+  EXPECT_GT(near, 100 * far) << "far " << far << " near " << near << " scale " << scale;
   // With global (audio) pooling the far corner matters.
   Wrn2dConfig audio;
   audio.head = WrnHead::kAudio;
@@ -225,9 +231,12 @@ TEST(WrnTest, SphericalPoolsOnlyTheTopLeftWindow) {
   WideResNet2d global(audio, gen2);
   global.eval();
   Tensor g = global.Forward(x), g2 = global.Forward(x2);
-  diff = 0;
-  for (int64_t i = 0; i < g.numel(); ++i) diff += std::fabs(g.data<float>()[i] - g2.data<float>()[i]);
-  EXPECT_GT(diff, 0.0);
+  double diff = 0, gscale = 0;
+  for (int64_t i = 0; i < g.numel(); ++i) {
+    diff += std::fabs(g.data<float>()[i] - g2.data<float>()[i]);
+    gscale += std::fabs(g.data<float>()[i]);
+  }
+  EXPECT_GT(diff, 1e-3 * gscale);
 }
 
 TEST(WrnTest, DropoutOnlyInTraining) {

@@ -1,7 +1,8 @@
 // Conformance cases: Conv2d over every combination of stride, padding, dilation, groups and bias
 // (3x3 kernels), non-square kernels (1x3, 3x1, 5x5) and inputs, shapes that reach oneDNN's blocked
-// and depthwise float32 kernels; Conv1d (ECG-like k = 8); ConvTranspose2d (stride 2, padding,
-// output padding, groups, dilation).
+// and depthwise float32 kernels; Conv1d (ECG-like k = 8, 'same' right padding); channels-last inputs;
+// ConvTranspose2d (stride 2, padding, output padding, groups, dilation).
+#include "engine/memory_format.h"
 #include "ops/conv.h"
 #include "tests/ops/conformance.h"
 #include "tests/ops/reference/conv_reference.h"
@@ -36,27 +37,43 @@ std::function<Inputs(Generator&)> Maker(const Shape& x, const Shape& w, int64_t 
 
 Tensor Bias(const Inputs& in) { return in.size() > 2 ? in[2] : Tensor(); }
 
+// The op's input, channels-last when asked (engine/memory_format.h); the output and the input
+// gradient then are channels-last too, which the harness reads through their strides.
+Tensor Input(const Tensor& x, bool channels_last) { return channels_last ? ToChannelsLast(x) : x; }
+
 void AddConv2d(std::vector<OpCase>* cases, const std::string& tag, const Geometry& geo, const RefConvAttrs& a,
-               bool bias) {
+               bool bias, bool channels_last = false) {
   OpCase c;
-  c.name = "conv/conv2d_" + tag + Suffix(a, bias);
+  c.name = "conv/conv2d_" + tag + Suffix(a, bias) + (channels_last ? "_channels_last" : "");
   c.kind = OpKind::kConv2d;
   c.make_inputs = Maker(geo.x, {geo.o, geo.x[1] / a.groups, geo.k[0], geo.k[1]}, bias ? geo.o : 0);
   const Conv2dParams p{a.stride_h, a.stride_w, a.pad_h, a.pad_w, a.dilation_h, a.dilation_w, a.groups};
-  c.op = [p](const Inputs& in) { return Conv2d(in[0], in[1], Bias(in), p); };
+  c.op = [p, channels_last](const Inputs& in) { return Conv2d(Input(in[0], channels_last), in[1], Bias(in), p); };
   c.reference = [a](const Inputs& in) { return RefConv2d(in[0], in[1], Bias(in), a); };
   cases->push_back(c);
 }
 
+// extra_right: zeros added on the right beyond a.pad_w (Conv1dParams::padding_right); the reference
+// sees them as explicit zeros.
 void AddConv1d(std::vector<OpCase>* cases, const std::string& tag, const Geometry& geo, const RefConvAttrs& a,
-               bool bias) {
+               bool bias, bool channels_last = false, int64_t extra_right = 0) {
   OpCase c;
-  c.name = "conv/conv1d_" + tag + Suffix(a, bias);
+  c.name = "conv/conv1d_" + tag + Suffix(a, bias) + (extra_right > 0 ? "_right" + Num(a.pad_w + extra_right) : "") +
+           (channels_last ? "_channels_last" : "");
   c.kind = OpKind::kConv2d;
   c.make_inputs = Maker(geo.x, {geo.o, geo.x[1] / a.groups, geo.k[0]}, bias ? geo.o : 0);
-  const Conv1dParams p{a.stride_w, a.pad_w, a.dilation_w, a.groups};
-  c.op = [p](const Inputs& in) { return Conv1d(in[0], in[1], Bias(in), p); };
-  c.reference = [a](const Inputs& in) { return RefConv1d(in[0], in[1], Bias(in), a); };
+  Conv1dParams p{a.stride_w, a.pad_w, a.dilation_w, a.groups};
+  if (extra_right > 0) p.padding_right = a.pad_w + extra_right;
+  c.op = [p, channels_last](const Inputs& in) { return Conv1d(Input(in[0], channels_last), in[1], Bias(in), p); };
+  c.reference = [a, extra_right](const Inputs& in) {
+    const Tensor& x = in[0];  // (N, C, L) float64 contiguous
+    const int64_t n = x.shape()[0], ch = x.shape()[1], l = x.shape()[2], lp = l + extra_right;
+    Tensor padded = Tensor::Zeros({n, ch, lp}, DType::kFloat64);
+    for (int64_t r = 0; r < n * ch; ++r) {
+      for (int64_t i = 0; i < l; ++i) padded.data<double>()[r * lp + i] = x.data<double>()[r * l + i];
+    }
+    return RefConv1d(padded, in[1], Bias(in), a);
+  };
   cases->push_back(c);
 }
 
@@ -119,6 +136,11 @@ void AddConv2dSpecial(std::vector<OpCase>* cases) {
   AddConv2d(cases, "depthwise_multiplier2", {{2, 4, 6, 5}, 8, {3, 3}}, Attrs2d(1, 1, 1, 4), true);
   AddConv2d(cases, "batch1_wide", {{1, 2, 3, 10}, 3, {3, 3}}, Attrs2d(1, 1, 1, 1), true);
   AddConv2d(cases, "mixed_attrs", {{2, 4, 9, 8}, 6, {3, 5}}, {2, 1, 1, 2, 1, 2, 2}, true);
+  AddConv2d(cases, "blocked_c16", {{2, 16, 6, 6}, 32, {3, 3}}, Attrs2d(1, 1, 1, 1), true, true);
+  AddConv2d(cases, "blocked_c16_stride2", {{2, 16, 7, 7}, 16, {3, 3}}, Attrs2d(2, 1, 1, 1), false, true);
+  AddConv2d(cases, "shortcut_1x1", {{2, 16, 8, 8}, 32, {1, 1}}, Attrs2d(2, 0, 1, 1), false, true);
+  AddConv2d(cases, "stem_c3", {{2, 3, 8, 8}, 8, {3, 3}}, Attrs2d(1, 1, 1, 1), true, true);
+  AddConv2d(cases, "depthwise_c32_k3", {{2, 32, 8, 8}, 32, {3, 3}}, Attrs2d(1, 1, 1, 32), false, true);
 }
 
 void AddConv1dCases(std::vector<OpCase>* cases) {
@@ -140,6 +162,15 @@ void AddConv1dCases(std::vector<OpCase>* cases) {
   AddConv1d(cases, "ecg_k8", {{2, 4, 21}, 6, {8}}, a1(2, 3, 1, 2), true);
   AddConv1d(cases, "ecg_k8", {{2, 4, 24}, 4, {8}}, a1(1, 7, 2, 4), true);
   AddConv1d(cases, "ecg_k8_blocked", {{2, 16, 30}, 16, {8}}, a1(1, 4, 1, 1), true);
+  // ResNet1D's 'same' padding of even kernels (3 left, 4 right), plain and channels-last (oneDNN's
+  // NHWC kernels; float64 and grouped ones through contiguous copies).
+  AddConv1d(cases, "ecg_k8_same", {{2, 4, 20}, 6, {8}}, a1(1, 3, 1, 1), true, false, 1);
+  AddConv1d(cases, "ecg_k8_same", {{2, 16, 30}, 16, {8}}, a1(1, 3, 1, 1), true, true, 1);
+  AddConv1d(cases, "ecg_k8_same_in1", {{2, 1, 20}, 16, {8}}, a1(1, 3, 1, 1), true, true, 1);
+  AddConv1d(cases, "k5", {{2, 16, 19}, 32, {5}}, a1(1, 2, 1, 1), false, true);
+  AddConv1d(cases, "k1", {{2, 16, 19}, 32, {1}}, a1(1, 0, 1, 1), true, true);
+  AddConv1d(cases, "k3", {{2, 4, 13}, 6, {3}}, a1(1, 1, 1, 2), true, true);
+  AddConv1d(cases, "k3_depthwise", {{2, 4, 13}, 4, {3}}, a1(2, 1, 2, 4), false, true);
 }
 
 void AddTransposeCases(std::vector<OpCase>* cases) {

@@ -2,8 +2,10 @@
 // without running statistics), layer norm (1 and 2 trailing dims, with/without affine), interpolate
 // (nearest and bilinear with both align_corners, up- and down-sampling, non-square) and dropout (a
 // fixed generator state per evaluation, so finite differences see the same mask).
+#include <algorithm>
 #include <cmath>
 
+#include "engine/memory_format.h"
 #include "ops/dropout.h"
 #include "ops/elementwise.h"
 #include "ops/interpolate.h"
@@ -131,12 +133,14 @@ std::string ShapeTag(const Shape& s) {
 }
 
 // Inputs: x, then weight and bias if affine, then running mean and var if tracked.
+// relu: the fused BatchNormRelu against max(reference, 0). channels_last: x made channels-last
+// (engine/memory_format.h) inside the op.
 void AddBatchNormCase(std::vector<OpCase>* cases, const std::string& layout, const Shape& shape,
-                      bool training, bool affine, bool stats) {
+                      bool training, bool affine, bool stats, bool relu = false, bool channels_last = false) {
   const double eps = affine ? 1e-5 : 1e-3;
   OpCase c;
   c.name = "norm/batch_norm_" + layout + (training ? "_train" : "_eval") + (affine ? "_affine" : "") +
-           (stats ? "_stats" : "_nostats");
+           (stats ? "_stats" : "_nostats") + (relu ? "_relu" : "") + (channels_last ? "_channels_last" : "");
   c.kind = OpKind::kBatchNorm;
   const int64_t ch = shape[1];
   c.make_inputs = [shape, ch, affine, stats](Generator& g) {
@@ -156,17 +160,23 @@ void AddBatchNormCase(std::vector<OpCase>* cases, const std::string& layout, con
     if (affine) { *w = in[k++]; *b = in[k++]; }
     if (stats) { *rm = in[k++]; *rv = in[k++]; }
   };
-  c.op = [unpack, training, eps](const Inputs& in) {
+  c.op = [unpack, training, eps, relu, channels_last](const Inputs& in) {
     Tensor w, b, rm, rv;
     unpack(in, &w, &b, &rm, &rv);
     // Fresh running statistics per call: training updates them in place.
-    return BatchNorm(in[0], w, b, rm.defined() ? rm.Clone() : rm, rv.defined() ? rv.Clone() : rv, training,
-                     0.1, eps);
+    const Tensor m = rm.defined() ? rm.Clone() : rm, v = rv.defined() ? rv.Clone() : rv;
+    const Tensor x = channels_last ? ToChannelsLast(in[0]) : in[0];
+    return relu ? BatchNormRelu(x, w, b, m, v, training, 0.1, eps) : BatchNorm(x, w, b, m, v, training, 0.1, eps);
   };
-  c.reference = [unpack, training, eps](const Inputs& in) {
+  c.reference = [unpack, training, eps, relu](const Inputs& in) {
     Tensor w, b, rm, rv;
     unpack(in, &w, &b, &rm, &rv);
-    return RefBatchNorm(in[0], w, b, rm, rv, training || !rm.defined(), eps);
+    Tensor y = RefBatchNorm(in[0], w, b, rm, rv, training || !rm.defined(), eps);
+    if (relu) {
+      double* yp = y.data<double>();
+      for (int64_t i = 0; i < y.numel(); ++i) yp[i] = std::max(yp[i], 0.0);
+    }
+    return y;
   };
   c.differentiable = {true};  // x, weight and bias; never the running statistics
   if (affine) c.differentiable.insert(c.differentiable.end(), {true, true});
@@ -236,6 +246,11 @@ void AddNormCases(std::vector<OpCase>* cases) {
     for (bool training : {true, false}) {
       for (bool affine : {true, false}) {
         for (bool stats : {true, false}) AddBatchNormCase(cases, layout, shape, training, affine, stats);
+        AddBatchNormCase(cases, layout, shape, training, affine, true, /*relu=*/true);
+        if (shape.size() >= 3) {
+          AddBatchNormCase(cases, layout, shape, training, affine, true, false, /*channels_last=*/true);
+          AddBatchNormCase(cases, layout, shape, training, affine, true, true, true);
+        }
       }
     }
   }
