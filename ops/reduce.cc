@@ -1,6 +1,7 @@
 #include "ops/reduce.h"
 
 #include "engine/autograd.h"
+#include "engine/memory_format.h"
 #include "ops/elementwise.h"
 #include "ops/registry.h"
 
@@ -28,7 +29,30 @@ Shape ReducedShape(const Tensor& x, const std::vector<bool>& mask, bool keepdim)
 
 Shape KeepDimShape(const Tensor& x, const std::vector<bool>& mask) { return ReducedShape(x, mask, true); }
 
+// A channels-last x is reduced in memory order (contiguous rows) when the kept dimensions come out
+// in the same order that way (every reduction over N, the spatial dims and/or C but one that keeps
+// both C and a spatial dim); returns an undefined tensor otherwise.
+Tensor ReduceInMemoryOrder(const Tensor& x, const std::vector<bool>& mask, bool keepdim, ReduceKind kind,
+                           DType out_dtype) {
+  if (!IsChannelsLast(x)) return Tensor();
+  const std::vector<int64_t> perm = x.dim() == 3 ? std::vector<int64_t>{0, 2, 1} : std::vector<int64_t>{0, 2, 3, 1};
+  std::vector<bool> view_mask;
+  int64_t last_kept = -1;
+  for (int64_t d : perm) {
+    view_mask.push_back(mask[d]);
+    if (mask[d]) continue;
+    if (d < last_kept) return Tensor();
+    last_kept = d;
+  }
+  const Tensor view = MemoryOrderView(x);
+  Tensor out = Tensor::Empty(ReducedShape(view, view_mask, keepdim), out_dtype, x.device());
+  GetKernels<ReduceKernels>(OpKind::kReduce, x).forward(view, view_mask, kind, out);
+  return out.Reshape(ReducedShape(x, mask, keepdim));
+}
+
 Tensor RunReduce(const Tensor& x, const std::vector<bool>& mask, bool keepdim, ReduceKind kind, DType out_dtype) {
+  Tensor in_memory_order = ReduceInMemoryOrder(x, mask, keepdim, kind, out_dtype);
+  if (in_memory_order.defined()) return in_memory_order;
   Tensor out = Tensor::Empty(ReducedShape(x, mask, keepdim), out_dtype, x.device());
   GetKernels<ReduceKernels>(OpKind::kReduce, x).forward(x, mask, kind, out);
   return out;

@@ -91,5 +91,30 @@ TEST(MemoryFormatTest, Conv1dBatchNormAddChainKeepsTheFormat) {
   for (size_t i = 0; i < gp.size(); ++i) EXPECT_NEAR(gp[i], gc[i], 1e-3 * (1 + std::abs(gp[i]))) << i;
 }
 
+// Reductions of channels-last tensors (in memory order where the result order allows) equal those
+// of the contiguous tensor, for every set of dimensions.
+TEST(MemoryFormatTest, ReductionsMatchContiguous) {
+  for (const Shape& shape : {Shape{3, 5, 7}, Shape{2, 3, 4, 5}}) {
+    const Tensor x = Random(shape, 9), cl = ToChannelsLast(x);
+    const int64_t dims = static_cast<int64_t>(shape.size());
+    for (int64_t bits = 1; bits < (1 << dims); ++bits) {
+      std::vector<int64_t> reduce;
+      for (int64_t d = 0; d < dims; ++d) {
+        if (bits & (1 << d)) reduce.push_back(d);
+      }
+      for (bool keepdim : {false, true}) {
+        const Tensor a = Sum(x, reduce, keepdim), b = Sum(cl, reduce, keepdim);
+        ASSERT_EQ(a.shape(), b.shape()) << bits;
+        const auto va = a.ToVector<float>(), vb = b.ToVector<float>();
+        for (size_t i = 0; i < va.size(); ++i) EXPECT_NEAR(va[i], vb[i], 1e-4 * (1 + std::abs(va[i]))) << bits;
+      }
+    }
+    for (int64_t d = 0; d < dims; ++d) {
+      ExpectSameValues(Max(x, d, false), Max(cl, d, false));
+      EXPECT_EQ(Argmax(x, d, false).ToVector<int64_t>(), Argmax(cl, d, false).ToVector<int64_t>());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nb360
