@@ -1,5 +1,6 @@
 #include "engine/reduce_kernel.h"
 
+#include <atomic>
 #include <limits>
 
 #include "engine/parallel.h"
@@ -93,7 +94,26 @@ void Reduce(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind,
 
 }  // namespace
 
+namespace {
+
+std::atomic<DeviceReduceFn>& DeviceReduce() {
+  static std::atomic<DeviceReduceFn> fn{nullptr};
+  return fn;
+}
+
+}  // namespace
+
+void SetDeviceReduceKernel(DeviceType type, DeviceReduceFn fn) {
+  NB_CHECK(type == DeviceType::kCUDA, "SetDeviceReduceKernel: only CUDA has a device table");
+  DeviceReduce().store(fn);
+}
+
 void ReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind, const Tensor& out) {
+  if (!src.device().is_cpu()) {
+    const DeviceReduceFn fn = DeviceReduce().load();
+    NB_CHECK(fn != nullptr, "reduction of ", src.Describe(), ": no kernel for ", src.device().ToString());
+    return fn(src, reduce, kind, out);
+  }
   NB_CHECK(static_cast<int64_t>(reduce.size()) == src.dim(), "ReduceKernel: mask size mismatch");
   NB_CHECK(out.is_contiguous(), "ReduceKernel: output must be contiguous");
   DispatchAll(src.dtype(), [&](auto tag) {

@@ -13,7 +13,13 @@ enum class ReduceKind { kSum, kMax, kMin, kArgMax, kArgMin, kSumSquares };
 // out[kept index] = reduction over the dims with reduce[d] = true of src. `out` is contiguous with
 // src's shape where reduced dims are 1 (or dropped: only its element order matters). Float sums
 // accumulate in double. ArgMax/ArgMin write int64 indices into the flattened reduced block.
+// Tensors on another device go to the kernel that device's backend registered (the CUDA op table
+// registers its reduction, ops/cuda/kernel_table.cc), so SumToShape works there too.
 void ReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind, const Tensor& out);
+
+using DeviceReduceFn = void (*)(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind,
+                                const Tensor& out);
+void SetDeviceReduceKernel(DeviceType type, DeviceReduceFn fn);
 
 }  // namespace nb360
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/autograd.h"
+#include "engine/device_ops.h"
 #include "engine/strided.h"
 
 namespace nb360 {
@@ -115,12 +116,13 @@ void* Tensor::raw_data() const {
 
 double Tensor::item() const {
   NB_CHECK(numel() == 1, "item(): tensor ", Describe(), " has ", numel(), " elements, not 1");
-  NB_CHECK(device().is_cpu(), "item(): tensor is on ", device().ToString());
+  if (!device().is_cpu()) return To(Device::CPU()).item();
   return DispatchAll(dtype(), [&](auto tag) { return static_cast<double>(*data<decltype(tag)>()); });
 }
 
 template <class T>
 std::vector<T> Tensor::ToVector() const {
+  if (!device().is_cpu()) return To(Device::CPU()).ToVector<T>();
   Tensor c = To(DTypeOf<T>::value).Contiguous();
   const T* p = c.data<T>();
   return std::vector<T>(p, p + c.numel());
@@ -173,16 +175,22 @@ void CopyCast(const Tensor& dst, const Tensor& src_expanded) {
 }  // namespace
 
 void Tensor::CopyFrom(const Tensor& src) const {
-  NB_CHECK(device().is_cpu() && src.device().is_cpu(),
-           "CopyFrom: CPU tensors only here (use To(device) across devices)");
   const Tensor s = src.shape() == shape() ? src : src.Expand(shape());
+  if (!device().is_cpu() || !src.device().is_cpu()) {
+    const Device other = device().is_cpu() ? src.device() : device();
+    RequireDeviceOps(other, "CopyFrom").Copy(*this, s);
+    return;
+  }
   DispatchAll(dtype(), [&](auto dtag) {
     DispatchAll(s.dtype(), [&](auto stag) { CopyCast<decltype(dtag), decltype(stag)>(*this, s); });
   });
 }
 
 void Tensor::Fill(double value) const {
-  NB_CHECK(device().is_cpu(), "Fill: tensor on ", device().ToString());
+  if (!device().is_cpu()) {
+    RequireDeviceOps(device(), "Fill").Fill(*this, value);
+    return;
+  }
   DispatchAll(dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T v = static_cast<T>(value);
@@ -219,7 +227,11 @@ Tensor Tensor::To(DType target) const {
 
 Tensor Tensor::To(Device target) const {
   if (target == device()) return *this;
-  ThrowError("To(", target.ToString(), "): this build has no CUDA backend (--config=cuda)");
+  Tensor out = Empty(shape(), dtype(), target);  // the target's allocator fails clearly without a backend
+  out.CopyFrom(*this);
+  const Device source = device();
+  RecordOp("to_device", {*this}, out, [source](const Tensor& g) { return Grads{g.To(source)}; });
+  return out;
 }
 
 // ---------------------------------------------------------------- views

@@ -25,6 +25,7 @@ Tensor Reduce(const Tensor& loss, Reduction reduction) {
 
 // True if any element of a floating tensor is NaN.
 bool HasNaN(const Tensor& t) {
+  if (!t.device().is_cpu()) return HasNaN(t.To(Device::CPU()));  // read on the host
   const Tensor c = t.Contiguous();
   return DispatchFloating(c.dtype(), "HasNaN", [&](auto tag) {
     using T = decltype(tag);

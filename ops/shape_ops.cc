@@ -127,12 +127,14 @@ Tensor IndexSelect(const Tensor& x, int64_t dim, const Tensor& index) {
   const int64_t d = Wrap(dim, x.dim(), "IndexSelect");
   NB_CHECK(index.dtype() == DType::kInt64 && index.dim() == 1, "IndexSelect: index must be 1-d int64, got ",
            index.Describe());
-  const Tensor idx = index.Contiguous();
-  const int64_t* ip = idx.data<int64_t>();
-  for (int64_t i = 0; i < idx.numel(); ++i) {
+  // The range check reads the indices on the host; the kernel gets them on x's device.
+  const Tensor idx_host = index.Contiguous().To(Device::CPU());
+  const int64_t* ip = idx_host.data<int64_t>();
+  for (int64_t i = 0; i < idx_host.numel(); ++i) {
     NB_CHECK(ip[i] >= 0 && ip[i] < x.shape()[d], "IndexSelect: index ", ip[i], " out of range for dim ", d,
              " of ", x.Describe());
   }
+  const Tensor idx = idx_host.To(x.device());
   Shape shape = x.shape();
   shape[d] = idx.numel();
   Tensor out = Tensor::Empty(shape, x.dtype(), x.device());
@@ -157,12 +159,14 @@ Tensor Gather(const Tensor& x, int64_t dim, const Tensor& index) {
     NB_CHECK(i == d || index.shape()[i] <= x.shape()[i], "Gather: index ", index.Describe(),
              " larger than input ", x.Describe(), " outside dim ", d);
   }
-  const Tensor idx = index.Contiguous();
-  const int64_t* ip = idx.data<int64_t>();
-  for (int64_t i = 0; i < idx.numel(); ++i) {
+  // The range check reads the indices on the host; the kernel gets them on x's device.
+  const Tensor idx_host = index.Contiguous().To(Device::CPU());
+  const int64_t* ip = idx_host.data<int64_t>();
+  for (int64_t i = 0; i < idx_host.numel(); ++i) {
     NB_CHECK(ip[i] >= 0 && ip[i] < x.shape()[d], "Gather: index ", ip[i], " out of range for dim ", d, " of ",
              x.Describe());
   }
+  const Tensor idx = idx_host.To(x.device());
   Tensor out = Tensor::Empty(idx.shape(), x.dtype(), x.device());
   const GatherKernels& k = GetKernels<GatherKernels>(OpKind::kGather, x);
   k.forward(x.Detach().Contiguous(), d, idx, out);

@@ -4,7 +4,8 @@ loss, backward, SGD nesterov momentum 0.9 / weight decay 5e-4, zero_grad), float
 Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines (best of 5 runs of
 the mean step time, each run lasting at least 1 s, as the benchmark's _min rows). For the best
 PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
-and keep the better. --threads=N (default 2); an optional argument keeps only cases containing it.
+and keep the better. --threads=N (default 2); --device=cuda runs on the GPU (cases named <case>_CUDA,
+synchronised after every step); an optional argument keeps only cases containing it.
 The models come from tests/baselines/wrn/golden/make_wrn_golden.py (written from the spec).
 """
 import os
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from make_wrn_golden import ResNet1D, Wrn  # noqa: E402
 
 THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
+DEVICE = next((a.split("=")[1] for a in sys.argv if a.startswith("--device=")), "cpu")
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
@@ -41,13 +43,20 @@ def cases():
     ]
 
 
+def sync():
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
+
+
 def time_ms(fn, min_time=1.0, repeat=5):
     fn()
+    sync()
     best = float("inf")
     for _ in range(repeat):
         n, start = 0, time.perf_counter()
         while True:
             fn()
+            sync()
             n += 1
             elapsed = time.perf_counter() - start
             if elapsed >= min_time:
@@ -61,11 +70,11 @@ def main():
     for name, make, shape, loss_fn, target_fn in cases():
         if keep and keep[0] not in name:
             continue
-        model = make().train()
+        model = make().to(DEVICE).train()
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
-        x = torch.rand(shape) * 2 - 1
+        x = (torch.rand(shape) * 2 - 1).to(DEVICE)
         with torch.no_grad():
-            target = target_fn(model(x))
+            target = target_fn(model(x)).to(DEVICE)
 
         def step():
             loss = loss_fn(model(x), target)
@@ -73,7 +82,8 @@ def main():
             opt.step()
             opt.zero_grad(set_to_none=True)
 
-        print(f"{name}  {time_ms(step):.2f}", flush=True)
+        suffix = "" if DEVICE == "cpu" else "_CUDA"
+        print(f"{name}{suffix}  {time_ms(step):.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@
 //   ResNet1D_ECG_B256         ResNet1D, (256, 1, 1000), 4 classes, cross-entropy
 //   ResNet1D_DeepSEA_B256     ResNet1D, (256, 4, 1000), 36 labels, BCE with logits
 // Compare with benchmarks/baselines/torch_wrn_step.py (same case names, best-of-5 mean step time).
+// In --config=cuda builds on a machine with a GPU every case is registered again as <case>_CUDA (the
+// model, input and target on the device; each step ends with a host read of the loss, which waits
+// for the device), compared with torch_wrn_step.py --device=cuda.
 // Run: OMP_NUM_THREADS=2 bazel run -c opt //benchmarks/baselines:wrn_step_benchmark --
 //      --benchmark_repetitions=5 and read the _min rows.
 #include <benchmark/benchmark.h>
@@ -16,6 +19,9 @@
 #include <vector>
 
 #include "baselines/wrn/wrn.h"
+#ifdef NB360_WITH_CUDA
+#include "engine/cuda/cuda_device.h"
+#endif
 #include "engine/autograd.h"
 #include "engine/optim/sgd.h"
 #include "engine/rng.h"
@@ -78,9 +84,10 @@ std::vector<StepCase> Cases() {
   };
 }
 
-void RunStep(benchmark::State& state, const StepCase& c) {
+void RunStep(benchmark::State& state, const StepCase& c, Device device) {
   Generator gen(0);
   std::shared_ptr<nn::Module> model = c.make(gen);
+  model->To(device);
   model->train();
   optim::SGDOptions o;
   o.lr = 0.01;
@@ -88,30 +95,43 @@ void RunStep(benchmark::State& state, const StepCase& c) {
   o.nesterov = true;
   o.weight_decay = 5e-4;
   optim::SGD sgd(model->Parameters(), o);
-  Tensor x = Random(c.input, gen, -1.0, 1.0);
+  Tensor x = Random(c.input, gen, -1.0, 1.0).To(device);
   Tensor target;
   {
     NoGradGuard no_grad;
-    target = c.target(model->Forward(x).shape(), gen);
+    target = c.target(model->Forward(x).shape(), gen).To(device);
   }
   for (auto _ : state) {
     Tensor loss = c.loss(model->Forward(x), target);
     loss.Backward();
     sgd.Step();
     sgd.ZeroGrad();
-    benchmark::DoNotOptimize(loss.raw_data());
+    benchmark::DoNotOptimize(loss.item());  // a host read: waits for a device to finish the step
   }
 }
 
+bool CudaRunning() {
+#ifdef NB360_WITH_CUDA
+  return InitCudaBackend().ok();
+#else
+  return false;
+#endif
+}
+
 const bool kRegistered = [] {
-  for (const StepCase& c : Cases()) {
-    benchmark::RegisterBenchmark(("BM_TrainStep_" + c.name).c_str(),
-                                 [c](benchmark::State& s) { RunStep(s, c); })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(1.0)
-        ->ComputeStatistics(
-            "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  std::vector<std::pair<std::string, Device>> devices = {{"", Device::CPU()}};
+  if (CudaRunning()) devices.push_back({"_CUDA", Device::CUDA()});
+  for (const auto& [suffix, device] : devices) {
+    for (const StepCase& c : Cases()) {
+      const Device d = device;
+      benchmark::RegisterBenchmark(("BM_TrainStep_" + c.name + suffix).c_str(),
+                                   [c, d](benchmark::State& s) { RunStep(s, c, d); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->MinTime(1.0)
+          ->ComputeStatistics(
+              "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+    }
   }
   return true;
 }();

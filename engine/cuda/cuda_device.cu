@@ -1,10 +1,14 @@
-// engine/cuda/cuda_device.cu: device query and the cudaMalloc allocator.
+// engine/cuda/cuda_device.cu: device query and backend start-up (allocator, device ops).
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
 #include "engine/allocator.h"
 #include "engine/check.h"
+#include "engine/cuda/cuda_allocator.h"
+#include "engine/cuda/cuda_copy.h"
 #include "engine/cuda/cuda_device.h"
+#include "engine/cuda/fused_optim.h"
+#include "engine/device_ops.h"
 
 namespace nb360 {
 namespace {
@@ -13,17 +17,6 @@ absl::Status CudaError(const char* what, cudaError_t e) {
   return absl::UnavailableError(std::string(what) + " -> " + std::to_string(static_cast<int>(e)) + " (" +
                                 cudaGetErrorName(e) + ": " + cudaGetErrorString(e) + ")");
 }
-
-class CudaAllocator : public Allocator {
- public:
-  void* Allocate(size_t nbytes) override {
-    void* p = nullptr;
-    const cudaError_t e = cudaMalloc(&p, nbytes == 0 ? 1 : nbytes);
-    NB_CHECK(e == cudaSuccess, "cudaMalloc(", nbytes, ") failed: ", cudaGetErrorString(e));
-    return p;
-  }
-  void Free(void* ptr, size_t) override { cudaFree(ptr); }
-};
 
 }  // namespace
 
@@ -47,8 +40,9 @@ absl::StatusOr<CudaDeviceInfo> QueryCudaDevice() {
 absl::Status InitCudaBackend() {
   absl::StatusOr<CudaDeviceInfo> info = QueryCudaDevice();
   if (!info.ok()) return info.status();
-  static CudaAllocator* allocator = new CudaAllocator();
-  SetAllocator(DeviceType::kCUDA, allocator);
+  SetAllocator(DeviceType::kCUDA, cuda::CachingAllocator());
+  SetDeviceOps(DeviceType::kCUDA, cuda::CudaOps());
+  optim::SetFusedOptimizerKernels(DeviceType::kCUDA, &cuda::kFusedOptimizers);
   return absl::OkStatus();
 }
 

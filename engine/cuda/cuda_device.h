@@ -1,7 +1,8 @@
 // engine/cuda/cuda_device.h: the CUDA device as the engine sees it (only in --config=cuda builds).
 //
-// This is the first piece of the CUDA backend: device discovery and a cudaMalloc-backed allocator
-// registered for DeviceType::kCUDA. Kernels (cuDNN, cuBLAS, cuFFT) arrive with the CUDA backend issue.
+// Device discovery and start-up: InitCudaBackend installs the caching allocator (cuda_allocator.h)
+// and the device ops (copies, fills: cuda_copy.h) for DeviceType::kCUDA; op kernels are registered
+// in ops/cuda/kernel_table.cc. Without a driver or device, both calls return a clear error.
 #ifndef NB360_ENGINE_CUDA_CUDA_DEVICE_H_
 #define NB360_ENGINE_CUDA_CUDA_DEVICE_H_
 
@@ -23,7 +24,8 @@ struct CudaDeviceInfo {
 // Describes device 0, or an error naming the CUDA failure (no driver, no device).
 absl::StatusOr<CudaDeviceInfo> QueryCudaDevice();
 
-// Installs the CUDA allocator for DeviceType::kCUDA; fails when there is no usable device.
+// Installs the CUDA allocator and device ops for DeviceType::kCUDA; fails when there is no usable
+// device (idempotent).
 absl::Status InitCudaBackend();
 
 }  // namespace nb360

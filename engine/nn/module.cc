@@ -237,6 +237,20 @@ void Module::ZeroGrad() {
   for (const Tensor& t : Parameters()) t.ZeroGrad();
 }
 
+void Module::To(Device device) {
+  std::vector<Tensor> all = Parameters();
+  for (const Tensor& b : Buffers()) all.push_back(b);
+  for (const Tensor& t : all) {
+    if (t.device() == device) continue;
+    t.ZeroGrad();
+    const Tensor moved = t.Detach().To(device).Contiguous();
+    TensorImpl* impl = t.impl();
+    impl->storage = moved.storage();
+    impl->offset = moved.offset();
+    impl->strides = moved.strides();
+  }
+}
+
 int64_t Module::NumParameters(bool trainable_only) const {
   int64_t n = 0;
   for (const Tensor& t : Parameters()) {

@@ -101,6 +101,10 @@ class Module {
 
   // Drops every parameter's .grad (torch's zero_grad(set_to_none=True)).
   void ZeroGrad();
+  // Moves every parameter and buffer to `device` in place: each tensor keeps its identity (handles
+  // held anywhere, shared parameters, optimizer references) and gets device memory with the same
+  // values; gradients are dropped. A no-op for tensors already there.
+  void To(Device device);
   // Number of parameter elements (shared parameters counted once).
   int64_t NumParameters(bool trainable_only = false) const;
 

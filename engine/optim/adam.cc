@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/optim/fused.h"
 #include "engine/parallel.h"
 
 namespace nb360 {
@@ -89,12 +90,12 @@ AdamW::AdamW(const std::vector<ParamGroupSpec>& groups, const AdamWOptions& opti
 void Adam::Update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
   Tensor& m = state.Get("exp_avg");
   Tensor& v = state.Get("exp_avg_sq");
-  if (!m.defined()) m = Tensor::Zeros(param.shape(), param.dtype());
-  if (!v.defined()) v = Tensor::Zeros(param.shape(), param.dtype());
+  if (!m.defined()) m = Tensor::Zeros(param.shape(), param.dtype(), param.device());
+  if (!v.defined()) v = Tensor::Zeros(param.shape(), param.dtype(), param.device());
   Tensor* vmax = nullptr;
   if (options_.amsgrad) {
     vmax = &state.Get("max_exp_avg_sq");
-    if (!vmax->defined()) *vmax = Tensor::Zeros(param.shape(), param.dtype());
+    if (!vmax->defined()) *vmax = Tensor::Zeros(param.shape(), param.dtype(), param.device());
   }
   state.step += 1.0;
   DispatchFloating(param.dtype(), name().c_str(), [&](auto tag) {
@@ -103,6 +104,37 @@ void Adam::Update(const ParamGroup& group, const Tensor& param, const Tensor& gr
                   vmax != nullptr ? vmax->data<T>() : nullptr, param.numel(), group.lr, group.weight_decay,
                   options_.beta1, options_.beta2, options_.eps, state.step, decoupled_, options_.maximize);
   });
+}
+
+void Adam::UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam>& params) {
+  const AdamHyper h{group.lr, group.weight_decay, options_.beta1, options_.beta2,
+                    options_.eps, decoupled_,     options_.maximize};
+  std::vector<FusedSlot> slots[2];  // float32, float64
+  for (const DeviceParam& d : params) {
+    const Tensor& p = d.param;
+    NB_CHECK(IsFloating(p.dtype()), name(), ": parameter ", p.Describe(), " is not floating");
+    Tensor& m = d.state->Get("exp_avg");
+    Tensor& v = d.state->Get("exp_avg_sq");
+    if (!m.defined()) m = Tensor::Zeros(p.shape(), p.dtype(), p.device());
+    if (!v.defined()) v = Tensor::Zeros(p.shape(), p.dtype(), p.device());
+    FusedSlot s;
+    if (options_.amsgrad) {
+      Tensor& vmax = d.state->Get("max_exp_avg_sq");
+      if (!vmax.defined()) vmax = Tensor::Zeros(p.shape(), p.dtype(), p.device());
+      s.buf2 = vmax.raw_data();
+    }
+    d.state->step += 1.0;
+    s.param = p.raw_data();
+    s.grad = d.grad.raw_data();
+    s.buf0 = m.raw_data();
+    s.buf1 = v.raw_data();
+    s.n = p.numel();
+    s.step = d.state->step;
+    slots[p.dtype() == DType::kFloat32 ? 0 : 1].push_back(s);
+  }
+  const FusedOptimizerKernels& k = GetFusedOptimizerKernels(params.front().param.device(), name().c_str());
+  if (!slots[0].empty()) k.adam(DType::kFloat32, slots[0], h);
+  if (!slots[1].empty()) k.adam(DType::kFloat64, slots[1], h);
 }
 
 std::vector<std::pair<std::string, double>> Adam::Hyperparameters() const {

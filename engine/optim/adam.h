@@ -49,6 +49,7 @@ class Adam : public Optimizer {
  protected:
   Adam(std::string name, const std::vector<ParamGroupSpec>& groups, const AdamOptions& options, bool decoupled);
   void Update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) override;
+  void UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam>& params) override;
   std::vector<std::pair<std::string, double>> Hyperparameters() const override;
   bool SetHyperparameter(const std::string& name, double value) override;
   std::vector<std::string> BufferNames() const override { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }

@@ -77,18 +77,30 @@ void Optimizer::Step() {
   NoGradGuard no_grad;
   size_t index = 0;
   for (const ParamGroup& group : groups_) {
+    std::vector<DeviceParam> on_device;
     for (const Tensor& p : group.params) {
       ParamState& st = state_[index++];
       Tensor g = p.grad();
       if (!g.defined()) continue;
       NB_CHECK(g.shape() == p.shape(), name_, ": gradient ", g.Describe(), " does not match parameter ",
                p.Describe());
+      NB_CHECK(g.device() == p.device(), name_, ": gradient on ", g.device().ToString(), ", parameter on ",
+               p.device().ToString());
       if (g.dtype() != p.dtype()) g = g.To(p.dtype());
       g = g.Contiguous();
+      if (!p.device().is_cpu()) {
+        on_device.push_back({p, g, &st});
+        continue;
+      }
       Update(group, p, g, st);
     }
+    if (!on_device.empty()) UpdateOnDevice(group, on_device);
   }
   ++step_count_;
+}
+
+void Optimizer::UpdateOnDevice(const ParamGroup&, const std::vector<DeviceParam>& params) {
+  ThrowError(name_, ": no update for parameters on ", params.front().param.device().ToString());
 }
 
 void Optimizer::ZeroGrad() {

@@ -104,6 +104,14 @@ class Optimizer {
   void Init(const std::vector<ParamGroupSpec>& groups);
   // Updates `param` (contiguous CPU floating) in place from `grad` (contiguous, same dtype/shape).
   virtual void Update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) = 0;
+  // A parameter of a group that lives on a device (not the CPU), with its contiguous gradient.
+  struct DeviceParam {
+    Tensor param, grad;
+    ParamState* state;
+  };
+  // Updates a group's device parameters together (fused kernels, engine/optim/fused.h). The default
+  // refuses with a message naming the optimizer.
+  virtual void UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam>& params);
   // The optimizer-wide hyperparameters, saved as "hyper.<name>" and restored by SetHyperparameter.
   virtual std::vector<std::pair<std::string, double>> Hyperparameters() const = 0;
   virtual bool SetHyperparameter(const std::string& name, double value) = 0;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/optim/fused.h"
 #include "engine/parallel.h"
 
 namespace nb360 {
@@ -56,7 +57,7 @@ void SGD::Update(const ParamGroup& group, const Tensor& param, const Tensor& gra
   if (options_.momentum != 0.0) {
     buf = &state.Get("momentum_buffer");
     if (!buf->defined()) {
-      *buf = Tensor::Empty(param.shape(), param.dtype());
+      *buf = Tensor::Empty(param.shape(), param.dtype(), param.device());
       first = true;
     }
   }
@@ -66,6 +67,31 @@ void SGD::Update(const ParamGroup& group, const Tensor& param, const Tensor& gra
                  param.numel(), group.lr, group.weight_decay, options_.momentum, options_.dampening,
                  options_.nesterov, options_.maximize);
   });
+}
+
+void SGD::UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam>& params) {
+  const SgdHyper h{group.lr,          group.weight_decay, options_.momentum,
+                   options_.dampening, options_.nesterov,  options_.maximize};
+  std::vector<FusedSlot> slots[2];  // float32, float64
+  for (const DeviceParam& d : params) {
+    FusedSlot s;
+    s.param = d.param.raw_data();
+    s.grad = d.grad.raw_data();
+    s.n = d.param.numel();
+    if (options_.momentum != 0.0) {
+      Tensor& buf = d.state->Get("momentum_buffer");
+      if (!buf.defined()) {
+        buf = Tensor::Empty(d.param.shape(), d.param.dtype(), d.param.device());
+        s.first = true;
+      }
+      s.buf0 = buf.raw_data();
+    }
+    NB_CHECK(IsFloating(d.param.dtype()), "SGD: parameter ", d.param.Describe(), " is not floating");
+    slots[d.param.dtype() == DType::kFloat32 ? 0 : 1].push_back(s);
+  }
+  const FusedOptimizerKernels& k = GetFusedOptimizerKernels(params.front().param.device(), "SGD");
+  if (!slots[0].empty()) k.sgd(DType::kFloat32, slots[0], h);
+  if (!slots[1].empty()) k.sgd(DType::kFloat64, slots[1], h);
 }
 
 std::vector<std::pair<std::string, double>> SGD::Hyperparameters() const {

@@ -34,6 +34,7 @@ class SGD : public Optimizer {
 
  protected:
   void Update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) override;
+  void UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam>& params) override;
   std::vector<std::pair<std::string, double>> Hyperparameters() const override;
   bool SetHyperparameter(const std::string& name, double value) override;
   std::vector<std::string> BufferNames() const override { return {"momentum_buffer"}; }

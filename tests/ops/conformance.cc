@@ -7,8 +7,24 @@
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 
+#ifdef NB360_WITH_CUDA
+#include "engine/cuda/cuda_device.h"
+#endif
+#include "ops/registry.h"
+
 namespace nb360 {
 namespace testing {
+
+bool CudaAvailable() {
+  static const bool available = [] {
+#ifdef NB360_WITH_CUDA
+    return InitCudaBackend().ok();
+#else
+    return false;
+#endif
+  }();
+  return available;
+}
 
 Tensor RandN(Generator& g, const Shape& shape, double scale) {
   Tensor t = Tensor::Empty(shape, DType::kFloat64);
@@ -217,8 +233,34 @@ CaseReport RunCase(const OpCase& c) {
     if (e < 0 || e > 1e-12) fail << "non-contiguous gradient of input " << i << ": error " << e << "\n";
   }
 
-  // 5. CUDA agreement (only when a CUDA backend is built in and supports the op).
+  // 5. CUDA agreement (only when a CUDA backend is built in, a device is present and the backend
+  // Supports() the case's op): forward and gradients on the device against the CPU run, float64
+  // within 1e-9 (relative), float32 within the case's float32 tolerance.
   rep.cuda_checked = false;
+  if (CudaAvailable() && Supports(c.kind, DType::kFloat32, DeviceType::kCUDA)) {
+    for (DType dt : {DType::kFloat64, DType::kFloat32}) {
+      const Run& cpu = dt == DType::kFloat64 ? g64 : g32;
+      const double tol = dt == DType::kFloat64 ? 1e-9 : c.f32_tol;
+      const char* tag = dt == DType::kFloat64 ? "CUDA float64" : "CUDA float32";
+      Inputs dev;
+      for (const Tensor& t : CastFloating(in64, dt)) dev.push_back(t.To(Device::CUDA()));
+      Run gpu;
+      try {
+        gpu = Evaluate(c, dev, r.To(Device::CUDA()), c.check_gradients);
+      } catch (const std::exception& e) {
+        fail << tag << ": " << e.what() << "\n";
+        continue;
+      }
+      const double err = ScaledErr(gpu.out, cpu.out);
+      if (err < 0 || err > tol) fail << tag << " forward: scaled error " << err << " > " << tol << "\n";
+      for (size_t i = 0; i < in64.size() && c.check_gradients; ++i) {
+        if (!cpu.grads[i].defined()) continue;
+        const double e = gpu.grads[i].defined() ? ScaledErr(gpu.grads[i], cpu.grads[i]) : -1;
+        if (e < 0 || e > tol) fail << tag << " gradient of input " << i << ": scaled error " << e << "\n";
+      }
+    }
+    rep.cuda_checked = true;
+  }
 
   rep.failures = fail.str();
   rep.ok = rep.failures.empty();

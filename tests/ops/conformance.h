@@ -77,6 +77,9 @@ struct CaseReport {
 
 CaseReport RunCase(const OpCase& c);
 
+// Whether this build has the CUDA backend and a device answered (the backend is started once).
+bool CudaAvailable();
+
 }  // namespace testing
 }  // namespace nb360
 

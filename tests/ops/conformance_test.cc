@@ -43,6 +43,24 @@ TEST(ConformanceCoverage, EveryRegisteredOpHasACase) {
   for (const auto& [family, n] : per_family) std::cout << "  " << family << ": " << n << "\n";
 }
 
+// With a CUDA device: every case whose op the CUDA backend supports was compared against the CPU;
+// prints the CUDA coverage. Skipped without a device (CPU-only build or no GPU).
+TEST(ConformanceCoverage, CudaAgreement) {
+  if (!CudaAvailable()) GTEST_SKIP() << "no CUDA backend or no CUDA device: CPU-vs-CUDA checks skipped";
+  std::set<OpKind> missing;
+  int supported = 0;
+  for (const OpCase& c : AllCases()) {
+    if (Supports(c.kind, DType::kFloat32, DeviceType::kCUDA)) {
+      ++supported;
+    } else {
+      missing.insert(c.kind);
+    }
+  }
+  std::cout << "CUDA: " << supported << " of " << AllCases().size() << " cases checked against the CPU\n";
+  for (OpKind k : missing) std::cout << "  no CUDA kernel: " << OpKindName(k) << "\n";
+  EXPECT_TRUE(missing.empty());
+}
+
 TEST(ConformanceCoverage, NamesAreUnique) {
   std::set<std::string> names;
   for (const OpCase& c : AllCases()) EXPECT_TRUE(names.insert(c.name).second) << c.name;

@@ -1,0 +1,37 @@
+// engine/device_ops.h: what the engine core needs from a non-CPU backend.
+//
+// The core (Tensor, autograd) never includes a backend's headers. A backend (engine/cuda) registers
+// one DeviceOps for its DeviceType when it starts (InitCudaBackend); Tensor::CopyFrom, Fill, To(Device),
+// item() and ToVector() route tensors that live on that device through it. Without a registered
+// backend those calls fail with a message naming the device.
+#ifndef NB360_ENGINE_DEVICE_OPS_H_
+#define NB360_ENGINE_DEVICE_OPS_H_
+
+#include "engine/device.h"
+
+namespace nb360 {
+
+class Tensor;
+
+class DeviceOps {
+ public:
+  virtual ~DeviceOps() = default;
+  // dst = src element by element (dst's shape; src already expanded to it), converting the dtype;
+  // either may be on the CPU, at least one is on this backend's device; any strides.
+  virtual void Copy(const Tensor& dst, const Tensor& src) = 0;
+  // Every element of dst (any strides) = value.
+  virtual void Fill(const Tensor& dst, double value) = 0;
+  // Waits until all work queued on the device is done.
+  virtual void Synchronize() = 0;
+};
+
+// Registers (or, with null, removes) the ops of a non-CPU device type.
+void SetDeviceOps(DeviceType type, DeviceOps* ops);
+// The registered ops, or null.
+DeviceOps* GetDeviceOps(DeviceType type);
+// The registered ops; throws an error naming `what` and the device when there are none.
+DeviceOps& RequireDeviceOps(Device device, const char* what);
+
+}  // namespace nb360
+
+#endif  // NB360_ENGINE_DEVICE_OPS_H_
