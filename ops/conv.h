@@ -51,6 +51,9 @@ struct Conv2dKernels {
 namespace cpu {
 extern const Conv2dKernels kConv2d;
 }
+namespace cuda {
+extern const Conv2dKernels kConv2d;
+}
 
 // Output size of one spatial dimension: floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1.
 int64_t ConvOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation);

@@ -59,6 +59,11 @@ extern const UnaryKernels kUnary;
 extern const BinaryKernels kBinary;
 extern const WhereKernels kWhere;
 }  // namespace cpu
+namespace cuda {
+extern const UnaryKernels kUnary;
+extern const BinaryKernels kBinary;
+extern const WhereKernels kWhere;
+}  // namespace cuda
 
 Tensor Unary(const UnaryParams& p, const Tensor& x);
 Tensor Neg(const Tensor& x);

@@ -74,6 +74,10 @@ namespace cpu {
 extern const Fft2Kernels kFft2;
 extern const SpectralConv2dKernels kSpectralConv2d;
 }  // namespace cpu
+namespace cuda {
+extern const Fft2Kernels kFft2;
+extern const SpectralConv2dKernels kSpectralConv2d;
+}  // namespace cuda
 
 // x (..., H, W) real -> (..., H, W/2+1, 2): unnormalised forward transform over the last two dims
 // (torch.fft.rfft2, norm="backward").

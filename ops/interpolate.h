@@ -36,6 +36,9 @@ struct InterpolateKernels {
 namespace cpu {
 extern const InterpolateKernels kInterpolate;
 }
+namespace cuda {
+extern const InterpolateKernels kInterpolate;
+}
 
 // x (N, C, H, W) -> (N, C, out_h, out_w); semantics exactly as torch.nn.functional.interpolate
 // (nearest: src = floor(dst * in/out); bilinear with align_corners true/false). align_corners must be

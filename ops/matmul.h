@@ -15,6 +15,9 @@ struct MatmulKernels {
 namespace cpu {
 extern const MatmulKernels kMatmul;
 }
+namespace cuda {
+extern const MatmulKernels kMatmul;
+}
 
 // a (..., M, K) @ b (..., K, N) -> (..., M, N); 1-d operands act as a row / column vector.
 Tensor Matmul(const Tensor& a, const Tensor& b);

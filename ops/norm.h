@@ -65,6 +65,10 @@ namespace cpu {
 extern const BatchNormKernels kBatchNorm;
 extern const LayerNormKernels kLayerNorm;
 }  // namespace cpu
+namespace cuda {
+extern const BatchNormKernels kBatchNorm;
+extern const LayerNormKernels kLayerNorm;
+}  // namespace cuda
 
 // x (N, C) or (N, C, L) or (N, C, H, W), the last two also channels-last (engine/memory_format.h),
 // which the result keeps. weight/bias (C) or undefined (affine=false).

@@ -51,6 +51,10 @@ namespace cpu {
 extern const Pool2dKernels kPool2d;
 extern const AdaptiveAvgPool2dKernels kAdaptiveAvgPool2d;
 }  // namespace cpu
+namespace cuda {
+extern const Pool2dKernels kPool2d;
+extern const AdaptiveAvgPool2dKernels kAdaptiveAvgPool2d;
+}  // namespace cuda
 
 Tensor Pool2d(const Tensor& x /* (N, C, H, W) */, const Pool2dParams& p);
 Tensor MaxPool2d(const Tensor& x /* (N, C, H, W) */, int64_t kernel, int64_t stride, int64_t padding = 0,

@@ -19,6 +19,9 @@ struct ReduceKernels {
 namespace cpu {
 extern const ReduceKernels kReduce;
 }
+namespace cuda {
+extern const ReduceKernels kReduce;
+}
 
 Tensor Sum(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);
 Tensor Mean(const Tensor& x, const std::vector<int64_t>& dims = {}, bool keepdim = false);

@@ -37,6 +37,11 @@ extern const CopyKernels kCopy;
 extern const IndexSelectKernels kIndexSelect;
 extern const GatherKernels kGather;
 }  // namespace cpu
+namespace cuda {
+extern const CopyKernels kCopy;
+extern const IndexSelectKernels kIndexSelect;
+extern const GatherKernels kGather;
+}  // namespace cuda
 
 Tensor Cat(const std::vector<Tensor>& tensors, int64_t dim);
 Tensor Stack(const std::vector<Tensor>& tensors, int64_t dim);

@@ -16,6 +16,9 @@ struct SoftmaxKernels {
 namespace cpu {
 extern const SoftmaxKernels kSoftmax;
 }
+namespace cuda {
+extern const SoftmaxKernels kSoftmax;
+}
 
 Tensor Softmax(const Tensor& x, int64_t dim);
 Tensor LogSoftmax(const Tensor& x, int64_t dim);

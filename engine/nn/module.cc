@@ -199,9 +199,7 @@ absl::Status Module::LoadStateDict(const NamedTensors& state, bool strict) {
     } else if (src.dtype() != dst.dtype()) {
       problems.push_back(StrCat("dtype mismatch for \"", name, "\": checkpoint has ",
                                 DTypeName(src.dtype()), ", model has ", DTypeName(dst.dtype())));
-    } else if (!src.device().is_cpu() || !dst.device().is_cpu()) {
-      problems.push_back(StrCat("\"", name, "\": LoadStateDict copies CPU tensors only"));
-    } else {
+    } else {  // CopyFrom crosses devices (engine/device_ops.h)
       copies.emplace_back(dst, src);
     }
   }

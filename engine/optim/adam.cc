@@ -115,11 +115,15 @@ void Adam::UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam
     NB_CHECK(IsFloating(p.dtype()), name(), ": parameter ", p.Describe(), " is not floating");
     Tensor& m = d.state->Get("exp_avg");
     Tensor& v = d.state->Get("exp_avg_sq");
+    // Buffers restored from a checkpoint arrive on the CPU.
+    if (m.defined() && m.device() != p.device()) m = m.To(p.device());
+    if (v.defined() && v.device() != p.device()) v = v.To(p.device());
     if (!m.defined()) m = Tensor::Zeros(p.shape(), p.dtype(), p.device());
     if (!v.defined()) v = Tensor::Zeros(p.shape(), p.dtype(), p.device());
     FusedSlot s;
     if (options_.amsgrad) {
       Tensor& vmax = d.state->Get("max_exp_avg_sq");
+      if (vmax.defined() && vmax.device() != p.device()) vmax = vmax.To(p.device());
       if (!vmax.defined()) vmax = Tensor::Zeros(p.shape(), p.dtype(), p.device());
       s.buf2 = vmax.raw_data();
     }

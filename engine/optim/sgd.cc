@@ -80,6 +80,7 @@ void SGD::UpdateOnDevice(const ParamGroup& group, const std::vector<DeviceParam>
     s.n = d.param.numel();
     if (options_.momentum != 0.0) {
       Tensor& buf = d.state->Get("momentum_buffer");
+      if (buf.defined() && buf.device() != d.param.device()) buf = buf.To(d.param.device());  // restored
       if (!buf.defined()) {
         buf = Tensor::Empty(d.param.shape(), d.param.dtype(), d.param.device());
         s.first = true;

@@ -24,6 +24,10 @@
 #include "tasks/registry.h"
 #include "tasks/train/trainer.h"
 
+#ifdef NB360_WITH_CUDA
+#include "engine/cuda/cuda_device.h"
+#endif
+
 #ifndef NB360_TASK
 #error "NB360_TASK must name the task (set by the BUILD rule)"
 #endif
@@ -55,6 +59,7 @@ ABSL_FLAG(std::string, schedule, "", "Override: wrn_step | constant.");
 ABSL_FLAG(int64_t, max_steps_per_epoch, 0, "Cap on training steps per epoch (0: full epochs; for smoke runs).");
 ABSL_FLAG(int64_t, max_eval_batches, 0, "Cap on evaluation batches (0: the whole split; for smoke runs).");
 ABSL_FLAG(int, workers, 2, "Loader worker threads.");
+ABSL_FLAG(std::string, device, "cpu", "cpu | cuda (needs a --config=cuda build and a GPU).");
 
 namespace nb360 {
 namespace {
@@ -69,6 +74,22 @@ std::string UserPath(const std::string& p) {
 int Fail(const std::string& what) {
   std::fprintf(stderr, "%s: %s\n", NB360_TASK, what.c_str());
   return 1;
+}
+
+// --device: the CPU, or the GPU when this build has the CUDA backend and a device answers; checked
+// (and the backend started) before any work.
+absl::StatusOr<Device> ResolveDevice() {
+  const std::string d = absl::GetFlag(FLAGS_device);
+  if (d == "cpu") return Device::CPU();
+  if (d != "cuda") return absl::InvalidArgumentError(absl::StrCat("--device must be cpu or cuda, got \"", d, "\""));
+#ifdef NB360_WITH_CUDA
+  static const absl::Status started = InitCudaBackend();
+  if (!started.ok()) return absl::FailedPreconditionError(absl::StrCat("--device=cuda: ", started.message()));
+  return Device::CUDA();
+#else
+  return absl::FailedPreconditionError(
+      "--device=cuda: this build has no CUDA backend (build with --config=cuda on a machine with CUDA)");
+#endif
 }
 
 absl::StatusOr<ExperimentConfig> ResolveConfig() {
@@ -104,6 +125,7 @@ absl::StatusOr<ExperimentConfig> ResolveConfig() {
   if (absl::GetFlag(FLAGS_synthetic_fraction) < 0 || absl::GetFlag(FLAGS_synthetic_fraction) > 1) {
     return absl::InvalidArgumentError("--synthetic_fraction must be in [0, 1]");
   }
+  if (absl::StatusOr<Device> d = ResolveDevice(); !d.ok()) return d.status();
   return c;
 }
 
@@ -163,6 +185,7 @@ int Run() {
   tc.max_steps_per_epoch = absl::GetFlag(FLAGS_max_steps_per_epoch);
   tc.max_eval_batches = absl::GetFlag(FLAGS_max_eval_batches);
   tc.num_workers = absl::GetFlag(FLAGS_workers);
+  tc.device = *ResolveDevice();
   tc.data_source = data->source;
   tc.data_description = data->description;
   tc.config_text = ExperimentConfigText(*config);

@@ -50,6 +50,7 @@ io::JsonValue ConfigToJson(const TrainConfig& c) {
   v.Set("max_eval_batches", c.max_eval_batches);
   v.Set("eval_every_epochs", c.eval_every_epochs);
   v.Set("num_workers", c.num_workers);
+  v.Set("device", c.device.ToString());
   v.Set("keep_checkpoints", c.keep_checkpoints);
   v.Set("log_every_steps", c.log_every_steps);
   v.Set("data_source", c.data_source);

@@ -51,6 +51,7 @@ struct TrainConfig {
   int64_t max_eval_batches = 0;     // 0: the whole split
   int64_t eval_every_epochs = 1;    // the last epoch is always evaluated
   int num_workers = 2;              // loader threads
+  Device device = Device::CPU();    // where the model trains (batches are moved there)
   int keep_checkpoints = 2;
   int64_t log_every_steps = 50;     // plain progress lines when stdout is not a terminal
   std::string data_source;          // "real" | "generated" | "synthetic" (from TaskData when empty)

@@ -110,11 +110,23 @@ struct RunState {
   int64_t resumes = 0;
 };
 
+// The batch with its tensors on `device` (the host-side vectors stay).
+Batch OnDevice(Batch batch, Device device) {
+  batch.x = batch.x.To(device);
+  if (batch.y.defined()) batch.y = batch.y.To(device);
+  if (batch.aux.defined()) batch.aux = batch.aux.To(device);
+  return batch;
+}
+
 io::Checkpoint MakeCheckpoint(nn::Module& model, const optim::Optimizer& opt, const RunState& st,
                               const io::JsonValue& config_json) {
   io::Checkpoint c;
-  for (auto& [name, t] : model.StateDict()) c.tensors.emplace_back("model." + name, t);
-  for (auto& [name, t] : optim::StateToTensors(opt.StateDict())) c.tensors.emplace_back("optim." + name, t);
+  // Checkpoints hold host tensors (a model on a device is copied out).
+  auto host = [](const Tensor& t) { return t.device().is_cpu() ? t : t.To(Device::CPU()); };
+  for (auto& [name, t] : model.StateDict()) c.tensors.emplace_back("model." + name, host(t));
+  for (auto& [name, t] : optim::StateToTensors(opt.StateDict())) {
+    c.tensors.emplace_back("optim." + name, host(t));
+  }
   for (auto& [name, d] : DropoutModules(model)) io::SetGeneratorState(&c, "dropout." + name, d->generator());
   io::SetInt(&c, "epoch", st.epoch);
   io::SetInt(&c, "batch", st.batch);
@@ -307,6 +319,7 @@ absl::Status Run::TrainEpoch(int64_t steps) {
                                                  pos.batch));
     }
     model_.ZeroGrad();
+    if (!config_.device.is_cpu()) batch = OnDevice(batch, config_.device);
     Tensor loss = data_.objective->Loss(model_.Forward(batch.x), batch);
     double value = loss.item();
     if (config_.hooks.inject_nan && config_.hooks.inject_nan(pos)) value = std::numeric_limits<double>::quiet_NaN();
@@ -454,8 +467,9 @@ absl::StatusOr<MetricValues> EvaluateSplit(nn::Module& model, const Task& task, 
   Batch batch;
   int64_t n = 0;
   while ((config.max_eval_batches <= 0 || n < config.max_eval_batches) && loader.Next(&batch)) {
-    Tensor out = tile > 0 ? PredictTiled([&](const Tensor& x) { return model.Forward(x); }, batch.x, tile)
-                          : model.Forward(batch.x);
+    // On a device, inputs go there and predictions come back: metrics read them on the host.
+    auto predict = [&](const Tensor& x) { return model.Forward(x.To(config.device)).To(Device::CPU()); };
+    Tensor out = tile > 0 ? PredictTiled(predict, batch.x, tile) : predict(batch.x);
     metric->Add(out, batch);
     ++n;
   }
@@ -481,6 +495,7 @@ absl::StatusOr<TrainResult> Train(nn::Module& model, const Task& task, const Tas
   if (config.mode == RunMode::kRetrain && !data.test) {
     return absl::InvalidArgumentError(config.task + ": retrain mode needs a test split");
   }
+  model.To(config.device);  // in place: the optimizer and callers keep their handles
   Run run(model, task, data, std::move(config));
   return run.Go();
 }

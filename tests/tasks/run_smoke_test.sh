@@ -28,4 +28,11 @@ grep -q '"final"' "$out/results.json" || { echo "FAIL: results.json has no final
 if "$bin" --mode=final --out="$out.bad" > "$out.log3" 2>&1; then echo "FAIL: --mode=final accepted"; exit 1; fi
 grep -q "mode" "$out.log3" || { cat "$out.log3"; echo "FAIL: unclear error"; exit 1; }
 test ! -e "$out.bad" || { echo "FAIL: a refused run wrote $out.bad"; exit 1; }
+# --device=cuda without a usable CUDA backend (CPU build, or no GPU) is refused before any work.
+if "$bin" --device=cuda --out="$out.cuda" > "$out.log4" 2>&1; then
+  echo "note: --device=cuda accepted (a CUDA build on a GPU machine)"
+else
+  grep -q "device=cuda" "$out.log4" || { cat "$out.log4"; echo "FAIL: unclear --device error"; exit 1; }
+  test ! -e "$out.cuda" || { echo "FAIL: a refused run wrote $out.cuda"; exit 1; }
+fi
 echo "PASS $task"
