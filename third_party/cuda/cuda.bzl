@@ -78,7 +78,9 @@ def cuda_library(name, srcs, hdrs = [], deps = [], archs = ["90"], ptx = True, c
         copts = copts,
         target_compatible_with = kwargs.get("target_compatible_with", []),
     )
-    native.cc_import(name = name + "_cu", static_library = ":" + name + "_nvcc")
+    # alwayslink: nvcc archives are linked whole, so the order of sibling archives on the link line
+    # (a kernel archive before or after the runtime archive it calls) does not matter.
+    native.cc_import(name = name + "_cu", static_library = ":" + name + "_nvcc", alwayslink = True)
     native.cc_library(
         name = name,
         srcs = [s for s in srcs if not s.endswith(".cu")],
