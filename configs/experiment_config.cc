@@ -51,7 +51,9 @@ absl::StatusOr<ExperimentConfig> LoadExperimentConfig(const std::string& path) {
 
 absl::Status ValidateExperimentConfig(const ExperimentConfig& c) {
   if (c.task().empty()) return Bad(c, "task", "is empty");
-  if (c.method() != "wrn") return Bad(c, "method", absl::StrCat("'", c.method(), "' is not a known method (wrn)"));
+  if (c.method() != "wrn" && c.method() != "gaea") {
+    return Bad(c, "method", absl::StrCat("'", c.method(), "' is not a known method (wrn, gaea)"));
+  }
   if (c.mode() != "search" && c.mode() != "retrain") {
     return Bad(c, "mode", absl::StrCat("'", c.mode(), "' must be search or retrain"));
   }
@@ -66,13 +68,43 @@ absl::Status ValidateExperimentConfig(const ExperimentConfig& c) {
     return Bad(c, "weight_decay", absl::StrCat("= ", c.weight_decay(), " must be >= 0"));
   }
   if (!(c.dropout() >= 0 && c.dropout() < 1)) return Bad(c, "dropout", absl::StrCat("= ", c.dropout(), " must be in [0, 1)"));
-  if (c.schedule() != "wrn_step" && c.schedule() != "constant") {
-    return Bad(c, "schedule", absl::StrCat("'", c.schedule(), "' must be wrn_step or constant"));
+  if (c.schedule() != "wrn_step" && c.schedule() != "constant" && c.schedule() != "cosine") {
+    return Bad(c, "schedule", absl::StrCat("'", c.schedule(), "' must be wrn_step, constant or cosine"));
   }
-  if (c.depth() < 10 || (c.depth() - 4) % 6 != 0) {
-    return Bad(c, "depth", absl::StrCat("= ", c.depth(), " must be 6n + 4 with n >= 1 (16 = WRN-16)"));
+  if (c.schedule() == "cosine" && !(c.cosine_t_max() > 0 && std::isfinite(c.cosine_t_max()))) {
+    return Bad(c, "cosine_t_max", absl::StrCat("= ", c.cosine_t_max(), " must be positive with the cosine schedule"));
   }
-  if (c.widen() < 1) return Bad(c, "widen", absl::StrCat("= ", c.widen(), " must be at least 1"));
+  if (!(c.cosine_eta_min() >= 0 && c.cosine_eta_min() <= c.lr())) {
+    return Bad(c, "cosine_eta_min", absl::StrCat("= ", c.cosine_eta_min(), " must be in [0, lr]"));
+  }
+  if (!(c.clip_grad_norm() >= 0) || !std::isfinite(c.clip_grad_norm())) {
+    return Bad(c, "clip_grad_norm", absl::StrCat("= ", c.clip_grad_norm(), " must be >= 0 (0: off)"));
+  }
+  if (c.method() == "wrn") {
+    if (c.depth() < 10 || (c.depth() - 4) % 6 != 0) {
+      return Bad(c, "depth", absl::StrCat("= ", c.depth(), " must be 6n + 4 with n >= 1 (16 = WRN-16)"));
+    }
+    if (c.widen() < 1) return Bad(c, "widen", absl::StrCat("= ", c.widen(), " must be at least 1"));
+    if (c.has_darts()) return Bad(c, "darts", "is for method gaea");
+  } else {  // gaea
+    if (c.depth() != 0 || c.widen() != 0 || c.dropout() != 0) {
+      return Bad(c, "depth/widen/dropout", "are WRN fields (method gaea uses darts { ... })");
+    }
+    if (!c.has_darts()) return Bad(c, "darts", "is missing (channels, layers, drop path)");
+    const DartsConfig& d = c.darts();
+    if (d.channels() < 1) return Bad(c, "darts.channels", absl::StrCat("= ", d.channels(), " must be at least 1"));
+    if (d.layers() < 1) return Bad(c, "darts.layers", absl::StrCat("= ", d.layers(), " must be at least 1"));
+    if (!(d.drop_path_prob() >= 0 && d.drop_path_prob() < 1)) {
+      return Bad(c, "darts.drop_path_prob", absl::StrCat("= ", d.drop_path_prob(), " must be in [0, 1)"));
+    }
+    if (d.drop_path_epochs() < 1) {
+      return Bad(c, "darts.drop_path_epochs", absl::StrCat("= ", d.drop_path_epochs(), " must be at least 1"));
+    }
+    // p = drop_path_prob * epoch / drop_path_epochs must stay below 1 over the whole run.
+    if (d.drop_path_prob() * static_cast<double>(c.epochs() - 1) / static_cast<double>(d.drop_path_epochs()) >= 1) {
+      return Bad(c, "darts.drop_path_prob", "reaches 1 before the last epoch (drop_path_prob * epoch / drop_path_epochs)");
+    }
+  }
   if (c.seed() < 0) return Bad(c, "seed", absl::StrCat("= ", c.seed(), " must be >= 0"));
   return absl::OkStatus();
 }

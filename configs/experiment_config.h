@@ -22,7 +22,10 @@ absl::StatusOr<ExperimentConfig> ParseExperimentConfig(const std::string& text, 
 absl::StatusOr<ExperimentConfig> LoadExperimentConfig(const std::string& path);
 
 // Checks every field's range (positive epochs, batch sizes and lr; momentum in [0, 1); weight decay
-// >= 0; dropout in [0, 1); known mode, method and schedule; depth = 6n + 4; widen >= 1).
+// >= 0; dropout in [0, 1); known mode, method (wrn, gaea) and schedule (cosine: T_max > 0, eta_min in
+// [0, lr]); clip_grad_norm >= 0; wrn: depth = 6n + 4, widen >= 1, no darts block; gaea: a darts block
+// with channels, layers >= 1, drop path in [0, 1) that stays below 1, no WRN fields). The genotype
+// itself is checked where it is read (it may be a file).
 absl::Status ValidateExperimentConfig(const ExperimentConfig& config);
 
 // The config as a text proto (for results records and logs).

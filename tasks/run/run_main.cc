@@ -1,9 +1,12 @@
 // tasks/run/run_main.cc: `bazel run //tasks:<task> -- --method=wrn [--data=synthetic|auto|DIR]
-// [--mode=retrain|search] [--epochs=N] [--seed=S] [--out=DIR] ...`.
+// [--mode=retrain|search] [--epochs=N] [--seed=S] [--out=DIR] ...`, or
+// `... --method=gaea [--stage=retrain] [--genotype=FILE|NAME] ...` (GAEA PC-DARTS retrain of a genotype,
+// spec nas_darts_densenas.md §A.8; the search stage is not available yet).
 //
 // One binary per task (NB360_TASK is set by its BUILD rule). It reads configs/<task>/<method>[_retrain].pbtxt
-// (or --config=FILE), applies every flag that was given on top, checks the result before any work, says
-// where the data comes from (real / generated / synthetic), builds the model, and trains with
+// (or --config=FILE), applies every flag that was given on top, checks the result (and the genotype) before
+// any work, says where the data comes from (real / generated / synthetic), builds the model (WRN, or the
+// GAEA evaluation network of the genotype, which it writes to <out>/genotype.pbtxt), and trains with
 // checkpoints every epoch (`--resume` continues a killed run) into --out, which receives results.json and
 // log.jsonl. Exit status: 0 done, 1 error (bad flag, config, data, NaN loss), 130 interrupted (SIGINT/SIGTERM;
 // a checkpoint was saved).
@@ -19,7 +22,11 @@
 #include "absl/strings/str_cat.h"
 #include "baselines/wrn/wrn.h"
 #include "configs/experiment_config.h"
+#include "engine/io/atomic_file.h"
 #include "engine/rng.h"
+#include "nas/darts/eval_network.h"
+#include "nas/darts/genotype_text.h"
+#include "nas/retrain/gaea_retrain.h"
 #include "tasks/common/task.h"
 #include "tasks/registry.h"
 #include "tasks/train/trainer.h"
@@ -32,7 +39,15 @@
 #error "NB360_TASK must name the task (set by the BUILD rule)"
 #endif
 
-ABSL_FLAG(std::string, method, "wrn", "Method: wrn (Wide ResNet baseline).");
+ABSL_FLAG(std::string, method, "wrn", "Method: wrn (Wide ResNet baseline) | gaea (GAEA PC-DARTS).");
+ABSL_FLAG(std::string, stage, "",
+          "gaea only: retrain (default: train the genotype's evaluation network) | search (not available yet).");
+ABSL_FLAG(std::string, genotype, "",
+          "gaea only: a genotype text-proto file or a recorded genotype name (default: the config's, else the "
+          "task's active recorded genotype).");
+ABSL_FLAG(int64_t, darts_channels, -1, "Override (gaea): the evaluation network's C.");
+ABSL_FLAG(int64_t, darts_layers, -1, "Override (gaea): the evaluation network's cell count.");
+ABSL_FLAG(double, drop_path_prob, NAN, "Override (gaea): drop_path_prob (p = prob * epoch / drop_path_epochs).");
 ABSL_FLAG(std::string, mode, "retrain",
           "retrain: train on train+val, evaluate on test (the published numbers); search: train / val / test.");
 ABSL_FLAG(std::string, config, "", "Experiment config text proto (default: configs/<task>/<method>[_retrain].pbtxt).");
@@ -50,12 +65,12 @@ ABSL_FLAG(int64_t, seed, -1, "Override: seed (weights, data order, augmentation)
 ABSL_FLAG(int64_t, batch_size, -1, "Override: training batch size.");
 ABSL_FLAG(int64_t, eval_batch_size, -1, "Override: evaluation batch size.");
 ABSL_FLAG(double, lr, NAN, "Override: learning rate.");
-ABSL_FLAG(double, momentum, NAN, "Override: SGD momentum (Nesterov when > 0).");
+ABSL_FLAG(double, momentum, NAN, "Override: SGD momentum (Nesterov when > 0 unless the config says plain_momentum).");
 ABSL_FLAG(double, weight_decay, NAN, "Override: weight decay.");
 ABSL_FLAG(double, dropout, NAN, "Override: dropout between the block convolutions.");
 ABSL_FLAG(int64_t, depth, -1, "Override: WRN depth (6n + 4).");
 ABSL_FLAG(int64_t, widen, -1, "Override: WRN widen factor.");
-ABSL_FLAG(std::string, schedule, "", "Override: wrn_step | constant.");
+ABSL_FLAG(std::string, schedule, "", "Override: wrn_step | constant | cosine.");
 ABSL_FLAG(int64_t, max_steps_per_epoch, 0, "Cap on training steps per epoch (0: full epochs; for smoke runs).");
 ABSL_FLAG(int64_t, max_eval_batches, 0, "Cap on evaluation batches (0: the whole split; for smoke runs).");
 ABSL_FLAG(int, workers, 2, "Loader worker threads.");
@@ -94,9 +109,32 @@ absl::StatusOr<Device> ResolveDevice() {
 
 absl::StatusOr<ExperimentConfig> ResolveConfig() {
   const std::string method = absl::GetFlag(FLAGS_method), mode = absl::GetFlag(FLAGS_mode);
-  if (method != "wrn") return absl::InvalidArgumentError(absl::StrCat("--method=", method, " is not available (wrn)"));
+  if (method != "wrn" && method != "gaea") {
+    return absl::InvalidArgumentError(absl::StrCat("--method=", method, " is not available (wrn, gaea)"));
+  }
   if (mode != "search" && mode != "retrain") {
     return absl::InvalidArgumentError(absl::StrCat("--mode=", mode, " must be retrain or search"));
+  }
+  const std::string stage = absl::GetFlag(FLAGS_stage);
+  if (method == "wrn") {
+    if (!stage.empty() || !absl::GetFlag(FLAGS_genotype).empty() || absl::GetFlag(FLAGS_darts_channels) != -1 ||
+        absl::GetFlag(FLAGS_darts_layers) != -1 || !std::isnan(absl::GetFlag(FLAGS_drop_path_prob))) {
+      return absl::InvalidArgumentError(
+          "--stage, --genotype, --darts_channels, --darts_layers and --drop_path_prob are for --method=gaea");
+    }
+  } else {
+    if (stage == "search") {
+      return absl::UnimplementedError(
+          "--method=gaea --stage=search is not available yet (the GAEA PC-DARTS search is being written); run "
+          "--stage=retrain with --genotype=FILE|NAME (default: the task's active recorded genotype)");
+    }
+    if (!stage.empty() && stage != "retrain") {
+      return absl::InvalidArgumentError(absl::StrCat("--stage=", stage, " must be retrain (or search, not available yet)"));
+    }
+    if (mode != "retrain") {
+      return absl::InvalidArgumentError(
+          "--method=gaea --stage=retrain runs in --mode=retrain (train+val, evaluated on test; spec §A.8)");
+    }
   }
   const std::string path = absl::GetFlag(FLAGS_config).empty() ? ConfigPath(NB360_TASK, method, mode)
                                                                : UserPath(absl::GetFlag(FLAGS_config));
@@ -116,6 +154,17 @@ absl::StatusOr<ExperimentConfig> ResolveConfig() {
   if (absl::GetFlag(FLAGS_depth) != -1) c->set_depth(absl::GetFlag(FLAGS_depth));
   if (absl::GetFlag(FLAGS_widen) != -1) c->set_widen(absl::GetFlag(FLAGS_widen));
   if (!absl::GetFlag(FLAGS_schedule).empty()) c->set_schedule(absl::GetFlag(FLAGS_schedule));
+  if (c->method() != method) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a config for method '", c->method(), "'"));
+  }
+  if (method == "gaea") {
+    if (!absl::GetFlag(FLAGS_genotype).empty()) c->mutable_darts()->set_genotype(absl::GetFlag(FLAGS_genotype));
+    if (absl::GetFlag(FLAGS_darts_channels) != -1) c->mutable_darts()->set_channels(absl::GetFlag(FLAGS_darts_channels));
+    if (absl::GetFlag(FLAGS_darts_layers) != -1) c->mutable_darts()->set_layers(absl::GetFlag(FLAGS_darts_layers));
+    if (!std::isnan(absl::GetFlag(FLAGS_drop_path_prob))) {
+      c->mutable_darts()->set_drop_path_prob(absl::GetFlag(FLAGS_drop_path_prob));
+    }
+  }
   absl::Status s = ValidateExperimentConfig(*c);
   if (!s.ok()) return s;
   if (absl::GetFlag(FLAGS_max_steps_per_epoch) < 0 || absl::GetFlag(FLAGS_max_eval_batches) < 0 ||
@@ -129,11 +178,50 @@ absl::StatusOr<ExperimentConfig> ResolveConfig() {
   return c;
 }
 
+// The run directory of a config.
+std::string OutDir(const ExperimentConfig& config) {
+  return absl::GetFlag(FLAGS_out).empty()
+             ? UserPath(absl::StrCat("runs/", NB360_TASK, "/", config.method(), "-", config.mode(), "-seed",
+                                     config.seed()))
+             : UserPath(absl::GetFlag(FLAGS_out));
+}
+
+// GAEA: the genotype (a file path relative to where `bazel run` was invoked) and the network config,
+// checked before any work; a resumable run directory that holds another genotype is refused.
+absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> ResolveGaea(
+    const ExperimentConfig& config, const tasks::TaskInfo& info) {
+  std::string spec = config.darts().genotype();
+  if (!spec.empty() && (spec.find('/') != std::string::npos || std::filesystem::exists(UserPath(spec)))) {
+    spec = UserPath(spec);
+  }
+  absl::StatusOr<nas::GenotypeChoice> g = nas::ResolveGenotype(NB360_TASK, spec);
+  if (!g.ok()) return g.status();
+  absl::StatusOr<nas::darts::EvalNetworkConfig> nc =
+      nas::RetrainNetworkConfig(info, config.darts().channels(), config.darts().layers());
+  if (!nc.ok()) return nc.status();
+  const std::string saved = (std::filesystem::path(OutDir(config)) / "genotype.pbtxt").string();
+  if (absl::GetFlag(FLAGS_resume) && std::filesystem::exists(saved)) {
+    absl::StatusOr<std::string> text = io::ReadFile(saved);
+    if (!text.ok() || *text != g->text) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          saved, " holds another genotype than --genotype=", g->name,
+          ": use another --out, the same genotype, or --resume=false"));
+    }
+  }
+  return std::make_pair(*std::move(g), *nc);
+}
+
 int Run() {
   absl::StatusOr<ExperimentConfig> config = ResolveConfig();
   if (!config.ok()) return Fail(std::string(config.status().message()));
   absl::StatusOr<std::unique_ptr<tasks::Task>> task = tasks::MakeTask(NB360_TASK);
   if (!task.ok()) return Fail(std::string(task.status().message()));
+  const bool gaea = config->method() == "gaea";
+  absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> darts;
+  if (gaea) {
+    darts = ResolveGaea(*config, (*task)->info());
+    if (!darts.ok()) return Fail(std::string(darts.status().message()));
+  }
   tasks::DataOptions data_options;
   data_options.mode = config->mode() == "search" ? tasks::RunMode::kSearch : tasks::RunMode::kRetrain;
   data_options.data = absl::GetFlag(FLAGS_data);
@@ -157,13 +245,27 @@ int Run() {
               data->description.c_str());
 
   Generator init = Generator(static_cast<uint64_t>(config->seed())).Fork("model/init");
-  baselines::WrnOptions wrn;
-  wrn.depth = static_cast<int>(config->depth());
-  wrn.widen = static_cast<int>(config->widen());
-  wrn.dropout = config->dropout();
-  std::shared_ptr<nn::Module> model = baselines::MakeWrn((*task)->info(), wrn, init);
-  std::printf("model: WRN-%lld-%lld, %lld parameters\n", static_cast<long long>(config->depth()),
-              static_cast<long long>(config->widen()), static_cast<long long>(model->NumParameters()));
+  std::shared_ptr<nn::Module> model;
+  std::shared_ptr<nas::darts::EvalNetwork> eval_net;
+  if (gaea) {
+    absl::StatusOr<std::shared_ptr<nas::darts::EvalNetwork>> net =
+        nas::darts::MakeEvalNetwork(darts->first.genotype, darts->second, init);
+    if (!net.ok()) return Fail(std::string(net.status().message()));
+    eval_net = *net;
+    model = eval_net;
+    std::printf("model: GAEA PC-DARTS evaluation network (%s), genotype %s (%s), C=%d, %d cells, %lld parameters\n",
+                std::string(nas::NetworkKindName(darts->second.kind)).c_str(), darts->first.name.c_str(),
+                darts->first.source.c_str(), darts->second.C, darts->second.layers,
+                static_cast<long long>(model->NumParameters()));
+  } else {
+    baselines::WrnOptions wrn;
+    wrn.depth = static_cast<int>(config->depth());
+    wrn.widen = static_cast<int>(config->widen());
+    wrn.dropout = config->dropout();
+    model = baselines::MakeWrn((*task)->info(), wrn, init);
+    std::printf("model: WRN-%lld-%lld, %lld parameters\n", static_cast<long long>(config->depth()),
+                static_cast<long long>(config->widen()), static_cast<long long>(model->NumParameters()));
+  }
 
   tasks::TrainConfig tc;
   tc.task = NB360_TASK;
@@ -175,12 +277,13 @@ int Run() {
   tc.lr = config->lr();
   tc.momentum = config->momentum();
   tc.weight_decay = config->weight_decay();
+  tc.nesterov = !config->plain_momentum();
   tc.schedule = config->schedule();
+  tc.cosine_t_max = config->cosine_t_max();
+  tc.cosine_eta_min = config->cosine_eta_min();
+  tc.clip_grad_norm = config->clip_grad_norm();
   tc.seed = static_cast<uint64_t>(config->seed());
-  tc.out_dir = absl::GetFlag(FLAGS_out).empty()
-                   ? UserPath(absl::StrCat("runs/", NB360_TASK, "/", config->method(), "-", config->mode(), "-seed",
-                                           config->seed()))
-                   : UserPath(absl::GetFlag(FLAGS_out));
+  tc.out_dir = OutDir(*config);
   tc.resume = absl::GetFlag(FLAGS_resume);
   tc.max_steps_per_epoch = absl::GetFlag(FLAGS_max_steps_per_epoch);
   tc.max_eval_batches = absl::GetFlag(FLAGS_max_eval_batches);
@@ -189,6 +292,19 @@ int Run() {
   tc.data_source = data->source;
   tc.data_description = data->description;
   tc.config_text = ExperimentConfigText(*config);
+  if (gaea) {
+    nas::AttachToTraining(*eval_net,
+                          nas::DropPathSchedule{.prob = config->darts().drop_path_prob(),
+                                                .epochs = config->darts().drop_path_epochs()},
+                          darts->first, &tc);
+    std::error_code ec;
+    std::filesystem::create_directories(tc.out_dir, ec);
+    const std::string path = (std::filesystem::path(tc.out_dir) / "genotype.pbtxt").string();
+    if (absl::Status s = nas::darts::WriteGenotypeFile(path, darts->first.genotype); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+    std::printf("genotype: %s written to %s\n", darts->first.name.c_str(), path.c_str());
+  }
   absl::StatusOr<tasks::TrainResult> result = tasks::Train(*model, **task, *data, tc);
   if (!result.ok()) {
     std::fprintf(stderr, "%s: %s\n", NB360_TASK, std::string(result.status().message()).c_str());
@@ -205,7 +321,8 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(absl::StrCat("Trains and evaluates a method on ", NB360_TASK,
                                             ".\n  bazel run -c opt //tasks:", NB360_TASK,
-                                            " -- --method=wrn [--data=synthetic] [--epochs=N] [--seed=S] [--out=DIR]"));
+                                            " -- --method=wrn|gaea [--data=synthetic] [--epochs=N] [--seed=S] [--out=DIR]"
+                                            " [--genotype=FILE|NAME (gaea)]"));
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) {
     std::fprintf(stderr, "%s: unexpected argument '%s'\n", NB360_TASK, rest[1]);

@@ -18,6 +18,9 @@ absl::Status ValidateConfig(const TrainConfig& c) {
   if (!(c.momentum >= 0)) bad.push_back("momentum must be >= 0");
   if (!(c.weight_decay >= 0)) bad.push_back("weight_decay must be >= 0");
   if (!IsKnownSchedule(c.schedule)) bad.push_back("unknown schedule '" + c.schedule + "'");
+  if (c.schedule == "cosine" && !(c.cosine_t_max > 0)) bad.push_back("the cosine schedule needs cosine_t_max > 0");
+  if (!(c.cosine_eta_min >= 0)) bad.push_back("cosine_eta_min must be >= 0");
+  if (!(c.clip_grad_norm >= 0)) bad.push_back("clip_grad_norm must be >= 0");
   if (c.max_steps_per_epoch < 0) bad.push_back("max_steps_per_epoch < 0");
   if (c.max_eval_batches < 0) bad.push_back("max_eval_batches < 0");
   if (c.eval_every_epochs <= 0) bad.push_back("eval_every_epochs <= 0");
@@ -41,8 +44,18 @@ io::JsonValue ConfigToJson(const TrainConfig& c) {
   v.Set("lr", c.lr);
   v.Set("momentum", c.momentum);
   v.Set("weight_decay", c.weight_decay);
-  v.Set("nesterov", c.momentum > 0);
+  v.Set("nesterov", c.nesterov && c.momentum > 0);
   v.Set("schedule", c.schedule);
+  if (c.schedule == "cosine") {
+    v.Set("cosine_t_max", c.cosine_t_max);
+    v.Set("cosine_eta_min", c.cosine_eta_min);
+  }
+  if (c.clip_grad_norm > 0) v.Set("clip_grad_norm", c.clip_grad_norm);
+  if (!c.model_info.empty()) {
+    io::JsonValue m = io::JsonValue::MakeObject();
+    for (const auto& [k, x] : c.model_info) m.Set(k, x);
+    v.Set("model", std::move(m));
+  }
   v.Set("seed", c.seed);
   v.Set("out_dir", c.out_dir);
   v.Set("resume", c.resume);
@@ -63,13 +76,23 @@ std::string ResumeMismatch(const io::JsonValue& saved, const io::JsonValue& curr
   static const char* const kKeys[] = {"task",     "method",       "mode",     "epochs",
                                       "batch_size", "eval_batch_size", "lr", "momentum",
                                       "weight_decay", "schedule", "seed", "max_steps_per_epoch",
-                                      "max_eval_batches", "eval_every_epochs"};
+                                      "max_eval_batches", "eval_every_epochs", "nesterov",
+                                      "cosine_t_max", "cosine_eta_min", "clip_grad_norm", "model"};
+  // Keys written only when not at their default (or added later): a missing one reads as the default.
+  auto text = [](const io::JsonValue& config, const char* key) -> std::string {
+    if (const io::JsonValue* x = config.Find(key)) return x->Serialize();
+    const std::string k = key;
+    if (k == "nesterov") {
+      const io::JsonValue* m = config.Find("momentum");
+      return m != nullptr && m->is_number() && m->as_double() > 0 ? "true" : "false";
+    }
+    if (k == "cosine_t_max" || k == "cosine_eta_min" || k == "clip_grad_norm" || k == "model") return "(default)";
+    return "(missing)";
+  };
   std::string msg;
   for (const char* key : kKeys) {
-    const io::JsonValue* a = saved.Find(key);
-    const io::JsonValue* b = current.Find(key);
-    const std::string sa = a ? a->Serialize() : "(missing)";
-    const std::string sb = b ? b->Serialize() : "(missing)";
+    const std::string sa = text(saved, key);
+    const std::string sb = text(current, key);
     if (sa != sb) msg += (msg.empty() ? "" : ", ") + std::string(key) + " " + sa + " -> " + sb;
   }
   return msg;

@@ -2,7 +2,11 @@
 //
 // Hyperparameters follow the backbone runs (baselines spec §3): SGD with momentum, weight decay coupled
 // into the gradient of every parameter, Nesterov whenever momentum > 0, a per-epoch lr multiplier
-// (schedule.h). Test hooks let tests interrupt a run at an exact step or inject a non-finite loss.
+// (schedule.h). Optional, off by default (so backbone runs are unchanged): plain (non-Nesterov)
+// momentum, the per-epoch cosine schedule, gradient L2-norm clipping, a hook at the start of every
+// training epoch (GAEA retrain sets its drop-path probability there) and extra model random streams to
+// checkpoint (spec nas_darts_densenas.md §A.8). Test hooks let tests interrupt a run at an exact step or
+// inject a non-finite loss.
 //
 // Leaves out: the per-task default values (the caller fills them from the spec tables).
 #ifndef NB360_TASKS_TRAIN_CONFIG_H_
@@ -11,9 +15,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "engine/io/json.h"
+#include "engine/rng.h"
 #include "tasks/common/task.h"
 
 namespace nb360::tasks {
@@ -43,7 +50,14 @@ struct TrainConfig {
   double lr = 0.1;
   double momentum = 0.9;
   double weight_decay = 5e-4;
-  std::string schedule = "wrn_step";
+  bool nesterov = true;             // Nesterov whenever momentum > 0; false: plain momentum (GAEA)
+  std::string schedule = "wrn_step";  // wrn_step | constant | cosine (schedule.h)
+  double cosine_t_max = 0;          // "cosine": T_max in epochs (> 0)
+  double cosine_eta_min = 0;        // "cosine": the floor
+  double clip_grad_norm = 0;        // > 0: clip the gradients' total L2 norm to this before each step
+  // Describes the model beyond `method` (e.g. GAEA's genotype, C, layers, drop path): recorded in
+  // results.json's config as "model" and compared on resume. Empty: not recorded (backbone runs).
+  std::vector<std::pair<std::string, std::string>> model_info;
   uint64_t seed = 0;
   std::string out_dir;
   bool resume = true;               // continue from the latest checkpoint in out_dir
@@ -58,6 +72,12 @@ struct TrainConfig {
   std::string data_description;
   std::string config_text;          // the experiment config the run came from, recorded verbatim
   TrainHooks hooks;                 // not serialized
+  // Not serialized. Called at the start (or resumed start) of every training epoch, after the lr is
+  // set and before the first batch, with the 0-based epoch: per-epoch model settings (drop path).
+  std::function<void(int64_t epoch)> on_epoch_start;
+  // Not serialized. Random streams the model owns besides its Dropout modules' (which are found by
+  // themselves), e.g. a drop-path generator: saved in every checkpoint as "gen.<name>" and restored.
+  std::vector<std::pair<std::string, Generator*>> model_generators;
 };
 
 // Checks values a run cannot start with (empty task/out_dir, non-positive sizes, unknown schedule).
@@ -67,8 +87,9 @@ absl::Status ValidateConfig(const TrainConfig& config);
 io::JsonValue ConfigToJson(const TrainConfig& config);
 
 // The fields that must match for a checkpoint to be resumed by this config (everything that changes the
-// trajectory: task, method, mode, epochs, batch sizes, lr, momentum, weight decay, schedule, seed,
-// step/eval limits). Empty when they match, else a message naming each difference.
+// trajectory: task, method, mode, epochs, batch sizes, lr, momentum, Nesterov, weight decay, schedule
+// and its cosine parameters, clipping, model info, seed, step/eval limits). A key that an older
+// checkpoint lacks matches its default. Empty when they match, else a message naming each difference.
 std::string ResumeMismatch(const io::JsonValue& saved, const io::JsonValue& current);
 
 }  // namespace nb360::tasks

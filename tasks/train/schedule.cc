@@ -1,5 +1,6 @@
 #include "tasks/train/schedule.h"
 
+#include <cmath>
 #include <string>
 
 #include "absl/status/status.h"
@@ -28,14 +29,32 @@ double WrnStepMultiplier(int64_t epoch, int64_t epochs) {
 }
 
 bool IsKnownSchedule(std::string_view schedule) {
-  return schedule == "wrn_step" || schedule == "constant";
+  return schedule == "wrn_step" || schedule == "constant" || schedule == "cosine";
+}
+
+double CosineLr(double lr, double eta_min, double t_max, int64_t epoch) {
+  return eta_min + (lr - eta_min) * (1.0 + std::cos(M_PI * static_cast<double>(epoch) / t_max)) / 2.0;
+}
+
+absl::StatusOr<double> ScheduledLr(std::string_view schedule, double lr, int64_t epoch, int64_t epochs,
+                                   double cosine_t_max, double cosine_eta_min) {
+  if (schedule == "cosine") {
+    if (!(cosine_t_max > 0)) return absl::InvalidArgumentError("the cosine schedule needs cosine_t_max > 0");
+    return CosineLr(lr, cosine_eta_min, cosine_t_max, epoch);
+  }
+  absl::StatusOr<double> m = ScheduleMultiplier(schedule, epoch, epochs);
+  if (!m.ok()) return m.status();
+  return lr * *m;
 }
 
 absl::StatusOr<double> ScheduleMultiplier(std::string_view schedule, int64_t epoch, int64_t epochs) {
   if (schedule == "wrn_step") return WrnStepMultiplier(epoch, epochs);
   if (schedule == "constant") return 1.0;
+  if (schedule == "cosine") {
+    return absl::InvalidArgumentError("the cosine schedule is not a multiplier (use ScheduledLr)");
+  }
   return absl::InvalidArgumentError("unknown learning-rate schedule '" + std::string(schedule) +
-                                    "' (known: wrn_step, constant)");
+                                    "' (known: wrn_step, constant, cosine)");
 }
 
 }  // namespace nb360::tasks

@@ -19,6 +19,7 @@
 #include "engine/autograd.h"
 #include "engine/io/checkpoint.h"
 #include "engine/nn/dropout.h"
+#include "engine/optim/optimizer.h"
 #include "engine/optim/sgd.h"
 #include "tasks/common/loader.h"
 #include "tasks/common/tiling.h"
@@ -119,7 +120,8 @@ Batch OnDevice(Batch batch, Device device) {
 }
 
 io::Checkpoint MakeCheckpoint(nn::Module& model, const optim::Optimizer& opt, const RunState& st,
-                              const io::JsonValue& config_json) {
+                              const io::JsonValue& config_json,
+                              const std::vector<std::pair<std::string, Generator*>>& generators) {
   io::Checkpoint c;
   // Checkpoints hold host tensors (a model on a device is copied out).
   auto host = [](const Tensor& t) { return t.device().is_cpu() ? t : t.To(Device::CPU()); };
@@ -128,6 +130,7 @@ io::Checkpoint MakeCheckpoint(nn::Module& model, const optim::Optimizer& opt, co
     c.tensors.emplace_back("optim." + name, host(t));
   }
   for (auto& [name, d] : DropoutModules(model)) io::SetGeneratorState(&c, "dropout." + name, d->generator());
+  for (auto& [name, g] : generators) io::SetGeneratorState(&c, "gen." + name, *g);
   io::SetInt(&c, "epoch", st.epoch);
   io::SetInt(&c, "batch", st.batch);
   io::SetInt(&c, "step", st.global_step);
@@ -144,7 +147,9 @@ io::Checkpoint MakeCheckpoint(nn::Module& model, const optim::Optimizer& opt, co
 }
 
 absl::Status RestoreCheckpoint(const std::string& path, const io::JsonValue& config_json, nn::Module& model,
-                               optim::Optimizer& opt, RunState* st) {
+                               optim::Optimizer& opt,
+                               const std::vector<std::pair<std::string, Generator*>>& generators,
+                               RunState* st) {
   absl::StatusOr<io::Checkpoint> c = io::LoadCheckpoint(path);
   if (!c.ok()) return absl::DataLossError(std::string(c.status().message()));
   if (auto it = c->metadata.find("nb360.config"); it != c->metadata.end()) {
@@ -170,6 +175,9 @@ absl::Status RestoreCheckpoint(const std::string& path, const io::JsonValue& con
     if (absl::Status s = io::RestoreGeneratorState(*c, "dropout." + name, &d->generator()); !s.ok()) {
       return Annotate(s, path + ": ");
     }
+  }
+  for (auto& [name, g] : generators) {
+    if (absl::Status s = io::RestoreGeneratorState(*c, "gen." + name, g); !s.ok()) return Annotate(s, path + ": ");
   }
   RunState r;
   for (auto [key, dst] : {std::pair<const char*, int64_t*>{"epoch", &r.epoch}, {"batch", &r.batch},
@@ -221,7 +229,7 @@ class Run {
         opt_(model.Parameters(), optim::SGDOptions{.lr = config_.lr,
                                                    .momentum = config_.momentum,
                                                    .weight_decay = config_.weight_decay,
-                                                   .nesterov = config_.momentum > 0}),
+                                                   .nesterov = config_.nesterov && config_.momentum > 0}),
         loader_(data.train, LoaderOptions{.batch_size = config_.batch_size,
                                           .shuffle = true,
                                           .drop_last = true,
@@ -274,7 +282,7 @@ absl::Status Run::Start() {
     if (!latest.ok()) return latest.status();
     if (!latest->has_value()) return absl::OkStatus();
     const std::string path = **latest;
-    absl::Status s = RestoreCheckpoint(path, config_json_, model_, opt_, &st_);
+    absl::Status s = RestoreCheckpoint(path, config_json_, model_, opt_, config_.model_generators, &st_);
     if (s.ok()) {
       last_checkpoint_ = path;
       progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", last_checkpoint_,
@@ -294,7 +302,7 @@ absl::Status Run::Save() {
   st_.wall_seconds = WallSeconds();
   segment_start_ = Clock::now();
   const std::string path = io::CheckpointPath(config_.out_dir, st_.global_step);
-  if (absl::Status s = io::SaveCheckpoint(path, MakeCheckpoint(model_, opt_, st_, config_json_)); !s.ok()) {
+  if (absl::Status s = io::SaveCheckpoint(path, MakeCheckpoint(model_, opt_, st_, config_json_, config_.model_generators)); !s.ok()) {
     return s;
   }
   last_checkpoint_ = path;
@@ -302,9 +310,11 @@ absl::Status Run::Save() {
 }
 
 absl::Status Run::TrainEpoch(int64_t steps) {
-  absl::StatusOr<double> mult = ScheduleMultiplier(config_.schedule, st_.epoch, config_.epochs);
-  if (!mult.ok()) return mult.status();
-  opt_.SetLearningRate(config_.lr * *mult);
+  absl::StatusOr<double> lr = ScheduledLr(config_.schedule, config_.lr, st_.epoch, config_.epochs,
+                                          config_.cosine_t_max, config_.cosine_eta_min);
+  if (!lr.ok()) return lr.status();
+  opt_.SetLearningRate(*lr);
+  if (config_.on_epoch_start) config_.on_epoch_start(st_.epoch);
   model_.train();
   loader_.StartEpoch(st_.epoch, st_.batch);
   progress_->StartEpoch(st_.epoch, st_.batch);
@@ -330,9 +340,10 @@ absl::Status Run::TrainEpoch(int64_t steps) {
       return absl::InternalError(absl::StrFormat(
           "%s: non-finite training loss (%g) at epoch %d, step %d of %d (global step %d); stopped before "
           "the update; %s (lr %g: try a smaller learning rate)",
-          config_.task, value, pos.epoch, pos.batch, steps, pos.global_step, where, config_.lr * *mult));
+          config_.task, value, pos.epoch, pos.batch, steps, pos.global_step, where, *lr));
     }
     loss.Backward();
+    if (config_.clip_grad_norm > 0) optim::ClipGradNorm(model_.Parameters(), config_.clip_grad_norm);
     opt_.Step();
     ++st_.global_step;
     ++st_.batch;

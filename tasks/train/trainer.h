@@ -1,14 +1,17 @@
 // tasks/train/trainer.h: one training job of a model on a task (baselines spec §3), resumable.
 //
 // Train() runs SGD (momentum, weight decay coupled into every parameter's gradient, Nesterov whenever
-// momentum > 0) with a per-epoch lr multiplier (schedule.h) over the task's training split, evaluates
+// momentum > 0 unless config.nesterov is false) with a per-epoch lr schedule (schedule.h; cosine
+// optional), optional gradient-norm clipping (config.clip_grad_norm, torch clip_grad_norm_ before the
+// step) and an optional per-epoch hook (config.on_epoch_start) over the task's training split, evaluates
 // the selection split after every epoch (validation in search mode, test in retrain mode; spec tasks
 // §0.1) and, in search mode, the test split after the last epoch. Inputs larger than the task's training
 // window (PSICOV's 512 x 512 test canvas) are predicted tile by tile (tiling.h).
 //
 // Robustness:
 //  * A checkpoint (<out_dir>/ckpt-<global step>.safetensors, atomic) is written after every epoch: model
-//    parameters and buffers (BatchNorm statistics), optimizer state, every Dropout generator, the
+//    parameters and buffers (BatchNorm statistics), optimizer state, every Dropout generator and the
+//    config's model_generators (e.g. GAEA's drop-path stream), the
 //    position (epoch, batch, step), the run's history and the partial-epoch accumulators. The last
 //    `keep_checkpoints` are kept. With config.resume, a run continues from the newest one, so a run
 //    killed at any point (even SIGKILL) ends with exactly the weights and metrics of an uninterrupted
@@ -18,7 +21,7 @@
 //  * A non-finite loss stops the run before the update (absl::InternalError naming epoch and step); the
 //    last good checkpoint is never overwritten.
 //
-// Leaves out: multi-device training, mixed precision, gradient clipping, EMA, early stopping (none are
+// Leaves out: multi-device training, mixed precision, EMA, early stopping (none are
 // in the original backbone runs), and choosing per-task defaults (the caller sets the config).
 #ifndef NB360_TASKS_TRAIN_TRAINER_H_
 #define NB360_TASKS_TRAIN_TRAINER_H_

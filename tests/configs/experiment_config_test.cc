@@ -1,5 +1,6 @@
 // tests/configs/experiment_config_test.cc: every committed config parses, validates and holds the
-// spec's hyperparameters (baselines.md §3.2); bad configs give located errors.
+// spec's hyperparameters (baselines.md §3.2; GAEA retrain: nas_darts_densenas.md §A.8); bad configs give
+// located errors.
 #include "configs/experiment_config.h"
 
 #include "gtest/gtest.h"
@@ -75,6 +76,78 @@ TEST(ExperimentConfig, ErrorsAreLocatedAndNamed) {
   bad = *good;
   bad.set_momentum(1.0);
   EXPECT_FALSE(ValidateExperimentConfig(bad).ok());
+}
+
+TEST(ExperimentConfig, GaeaRetrainConfigsHoldTheSpecValues) {
+  struct Want {
+    const char* task;
+    int64_t batch, channels, drop_path_epochs;
+  };
+  // §A.8 table: batch sizes, C (FSD50K 16), drop path 0.3 / 150 (dense 0.3 / 600, §C.4).
+  for (const Want& w : {Want{"cifar100", 128, 36, 150}, Want{"spherical", 64, 36, 150}, Want{"ninapro", 128, 36, 150},
+                        Want{"fsd50k", 32, 16, 150}, Want{"ecg", 180, 36, 150}, Want{"satellite", 1024, 36, 150},
+                        Want{"deepsea", 64, 36, 150}, Want{"darcy_flow", 4, 36, 600}, Want{"psicov", 4, 36, 600},
+                        Want{"cosmic", 4, 36, 600}}) {
+    const std::string path = ConfigPath(w.task, "gaea", "retrain");
+    EXPECT_EQ(path, std::string("configs/") + w.task + "/gaea_retrain.pbtxt");
+    absl::StatusOr<ExperimentConfig> c = LoadExperimentConfig(path);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_TRUE(ValidateExperimentConfig(*c).ok()) << ValidateExperimentConfig(*c);
+    EXPECT_EQ(c->task(), w.task);
+    EXPECT_EQ(c->method(), "gaea");
+    EXPECT_EQ(c->mode(), "retrain");
+    EXPECT_EQ(c->epochs(), 150);
+    EXPECT_EQ(c->batch_size(), w.batch) << w.task;
+    EXPECT_EQ(c->lr(), 0.025);
+    EXPECT_EQ(c->momentum(), 0.9);
+    EXPECT_TRUE(c->plain_momentum());
+    EXPECT_EQ(c->weight_decay(), 3e-4);
+    EXPECT_EQ(c->schedule(), "cosine");
+    EXPECT_EQ(c->cosine_t_max(), 150);
+    EXPECT_EQ(c->cosine_eta_min(), 0);
+    EXPECT_EQ(c->clip_grad_norm(), 5);
+    EXPECT_EQ(c->darts().genotype(), "");  // the task's active recorded genotype
+    EXPECT_EQ(c->darts().channels(), w.channels) << w.task;
+    EXPECT_EQ(c->darts().layers(), 20);
+    EXPECT_EQ(c->darts().drop_path_prob(), 0.3);
+    EXPECT_EQ(c->darts().drop_path_epochs(), w.drop_path_epochs) << w.task;
+  }
+}
+
+TEST(ExperimentConfig, GaeaValidation) {
+  absl::StatusOr<ExperimentConfig> good = LoadExperimentConfig(ConfigPath("ecg", "gaea", "retrain"));
+  ASSERT_TRUE(good.ok());
+  auto message = [](const ExperimentConfig& c) { return std::string(ValidateExperimentConfig(c).message()); };
+  ExperimentConfig bad = *good;
+  bad.set_cosine_t_max(0);
+  EXPECT_NE(message(bad).find("cosine_t_max"), std::string::npos);
+  bad = *good;
+  bad.set_clip_grad_norm(-1);
+  EXPECT_NE(message(bad).find("clip_grad_norm"), std::string::npos);
+  bad = *good;
+  bad.mutable_darts()->set_channels(0);
+  EXPECT_NE(message(bad).find("darts.channels"), std::string::npos);
+  bad = *good;
+  bad.mutable_darts()->set_drop_path_prob(1.0);
+  EXPECT_NE(message(bad).find("drop_path_prob"), std::string::npos);
+  bad = *good;
+  bad.mutable_darts()->set_drop_path_epochs(40);  // 0.3 * 149 / 40 >= 1
+  EXPECT_NE(message(bad).find("reaches 1"), std::string::npos);
+  bad = *good;
+  bad.set_depth(16);
+  EXPECT_NE(message(bad).find("WRN fields"), std::string::npos);
+  bad = *good;
+  bad.clear_darts();
+  EXPECT_NE(message(bad).find("darts"), std::string::npos);
+  // A WRN config takes no darts block, and still needs its depth.
+  absl::StatusOr<ExperimentConfig> wrn = LoadExperimentConfig(ConfigPath("ecg", "wrn", "retrain"));
+  ASSERT_TRUE(wrn.ok());
+  bad = *wrn;
+  bad.mutable_darts()->set_channels(4);
+  EXPECT_NE(message(bad).find("darts"), std::string::npos);
+  bad = *wrn;
+  bad.set_method("darts");
+  EXPECT_NE(message(bad).find("wrn, gaea"), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
-// tests/tasks/train/schedule_test.cc: the wrn_step lr multipliers (baselines spec §3.1).
+// tests/tasks/train/schedule_test.cc: the wrn_step lr multipliers (baselines spec §3.1) and the cosine
+// schedule of the GAEA retrain (spec nas_darts_densenas.md §A.8, §D).
 #include "tasks/train/schedule.h"
+
+#include <cmath>
 
 #include "gtest/gtest.h"
 
@@ -50,6 +53,31 @@ TEST(Schedule, Names) {
   EXPECT_NE(bad.status().message().find("cosine"), std::string::npos);
   EXPECT_TRUE(IsKnownSchedule("wrn_step"));
   EXPECT_FALSE(IsKnownSchedule("step"));
+}
+
+TEST(Schedule, CosineGaeaRetrainValues) {
+  // lr(e) = 0.0125 (1 + cos(pi e / 150)) for lr 0.025, T_max 150, eta_min 0 (spec §D).
+  EXPECT_DOUBLE_EQ(CosineLr(0.025, 0.0, 150, 0), 0.025);
+  EXPECT_DOUBLE_EQ(CosineLr(0.025, 0.0, 150, 75), 0.0125);
+  EXPECT_NEAR(CosineLr(0.025, 0.0, 150, 150), 0.0, 1e-18);
+  EXPECT_NEAR(CosineLr(0.025, 0.0, 150, 149), 0.0125 * (1 + std::cos(M_PI * 149 / 150)), 1e-18);
+  EXPECT_NEAR(CosineLr(0.025, 0.0, 150, 149), 2.7412e-6, 1e-9);
+  // A floor: halfway is the mean of lr and eta_min.
+  EXPECT_DOUBLE_EQ(CosineLr(0.1, 0.02, 10, 5), 0.06);
+  EXPECT_DOUBLE_EQ(CosineLr(0.1, 0.02, 10, 10), 0.02);
+  for (int64_t e = 1; e <= 150; ++e) EXPECT_LT(CosineLr(0.025, 0, 150, e), CosineLr(0.025, 0, 150, e - 1)) << e;
+}
+
+TEST(Schedule, ScheduledLr) {
+  absl::StatusOr<double> lr = ScheduledLr("cosine", 0.025, 75, 150, 150, 0);
+  ASSERT_TRUE(lr.ok());
+  EXPECT_DOUBLE_EQ(*lr, 0.0125);
+  EXPECT_FALSE(ScheduledLr("cosine", 0.025, 75, 150, 0, 0).ok());  // no T_max
+  lr = ScheduledLr("wrn_step", 0.1, 60, 200, 0, 0);
+  ASSERT_TRUE(lr.ok());
+  EXPECT_EQ(*lr, 0.1 * 0.2);  // the multiplier form, bit for bit
+  EXPECT_TRUE(IsKnownSchedule("cosine"));
+  EXPECT_FALSE(ScheduledLr("linear", 0.1, 0, 10, 0, 0).ok());
 }
 
 }  // namespace

@@ -469,6 +469,56 @@ TEST(Trainer, RetrainModeEvaluatesTest) {
   EXPECT_EQ(again->primary_value(), r->final.primary_value());
 }
 
+TEST(Trainer, GradientClippingBoundsTheStep) {
+  // One plain SGD step (no momentum, no weight decay, lr 1) with the gradient norm clipped to 1e-3:
+  // the parameters move by exactly the clipped gradient, so the L2 norm of the change is 1e-3 (times
+  // norm / (norm + 1e-6), torch's clip_grad_norm_). Without clipping the gradient norm is far larger.
+  const TaskInfo& info = Data().task->info();
+  auto run_one_step = [&](double clip) {
+    const std::string dir = TempDir(clip > 0 ? "clip" : "noclip");
+    TrainConfig c = Config(dir);
+    c.epochs = 1;
+    c.max_steps_per_epoch = 1;
+    c.lr = 1.0;
+    c.momentum = 0.0;
+    c.weight_decay = 0.0;
+    c.schedule = "constant";
+    c.clip_grad_norm = clip;
+    TinyNet before(info.input_shape[0], info.num_classes, 5);
+    TinyNet model(info.input_shape[0], info.num_classes, 5);
+    EXPECT_TRUE(Train(model, *Data().task, Data().data, c).ok());
+    double sq = 0;
+    auto a = before.NamedParameters(), b = model.NamedParameters();
+    EXPECT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      const Tensor d = b[i].second.Contiguous();
+      const Tensor d0 = a[i].second.Contiguous();
+      const float* x = d.data<float>();
+      const float* x0 = d0.data<float>();
+      for (int64_t j = 0; j < d.numel(); ++j) sq += (double(x[j]) - x0[j]) * (double(x[j]) - x0[j]);
+    }
+    return std::sqrt(sq);
+  };
+  const double clipped = run_one_step(1e-3);
+  EXPECT_NEAR(clipped, 1e-3, 2e-5);  // float32 weights: the difference is rounded
+  EXPECT_GT(run_one_step(0.0), 1e-2);
+}
+
+TEST(Trainer, PlainMomentumDiffersFromNesterov) {
+  TrainConfig c = Config(TempDir("plain_momentum"));
+  c.nesterov = false;
+  ASSERT_TRUE(RunTraining(c).ok());
+  EXPECT_EQ(ReadJson(c.out_dir + "/results.json").Find("config")->Find("nesterov")->Serialize(), "false");
+  const auto a = FinalState(ReferenceDir()), b = FinalState(c.out_dir);
+  EXPECT_FALSE(a.at("model.fc.weight") == b.at("model.fc.weight"));
+  // ... and a checkpoint of the Nesterov run is not resumed by it.
+  TrainConfig other = Config(ReferenceDir());
+  other.nesterov = false;
+  absl::StatusOr<TrainResult> r = RunTraining(other);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nesterov"), std::string::npos) << r.status();
+}
+
 TEST(Trainer, InvalidConfigIsRefused) {
   TrainConfig c = Config(TempDir("invalid"));
   c.batch_size = 0;
