@@ -28,6 +28,7 @@ std::string_view OpKindName(OpKind op) {
     case OpKind::kInterpolate: return "interpolate";
     case OpKind::kFft2: return "fft2";
     case OpKind::kSpectralConv2d: return "spectral_conv2d";
+    case OpKind::kWeightedSum: return "weighted_sum";
     case OpKind::kCount: break;
   }
   return "?";

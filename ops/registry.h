@@ -34,6 +34,7 @@ enum class OpKind {
   kInterpolate,
   kFft2,
   kSpectralConv2d,
+  kWeightedSum,
   kCount,
 };
 

@@ -12,6 +12,7 @@
 #include "ops/reduce.h"
 #include "ops/shape_ops.h"
 #include "ops/softmax.h"
+#include "ops/weighted_sum.h"
 
 namespace nb360::nas::darts {
 namespace {
@@ -85,11 +86,11 @@ Tensor MixedOp::Forward(const Tensor& x, const Tensor& weights) {
   const int64_t part = c_ / k_;
   const Tensor x1 = x.Narrow(1, 0, part);
   // none (o = 0) contributes 0 * w_none: no value and no gradient for w_none, so it is skipped.
-  Tensor y1;
-  for (int o = 1; o < kNumPrimitives; ++o) {
-    const Tensor term = Mul(ops_[o]->Forward(x1), weights.Select(0, o));
-    y1 = y1.defined() ? Add(y1, term) : term;
-  }
+  // The weighted sum of the other seven is one fused op (ops/weighted_sum.h).
+  std::vector<Tensor> outs;
+  outs.reserve(kNumPrimitives - 1);
+  for (int o = 1; o < kNumPrimitives; ++o) outs.push_back(ops_[o]->Forward(x1));
+  const Tensor y1 = WeightedSum(outs, weights.Narrow(0, 1, kNumPrimitives - 1));
   if (part == c_) return ChannelShuffle(y1, k_);
   Tensor x2 = x.Narrow(1, part, c_ - part);
   if (y1.shape()[2] != x.shape()[2]) x2 = BypassPool(dims_, x2);
@@ -127,13 +128,12 @@ Tensor SearchCell::Forward(const Tensor& s0, const Tensor& s1, const Tensor& wei
   std::vector<Tensor> states = {preprocess0_->Forward(s0), preprocess1_->Forward(s1)};
   int edge = 0;
   for (int node = 0; node < kNumNodes; ++node) {
-    Tensor sum;
+    std::vector<Tensor> inputs;
+    const int first = edge;
     for (int j = 0; j < node + 2; ++j, ++edge) {
-      const Tensor h = Mul(edges_[edge]->Forward(states[j], weights.Select(0, edge)),
-                           edge_weights.Select(0, edge));
-      sum = sum.defined() ? Add(sum, h) : h;
+      inputs.push_back(edges_[edge]->Forward(states[j], weights.Select(0, edge)));
     }
-    states.push_back(sum);
+    states.push_back(WeightedSum(inputs, edge_weights.Narrow(0, first, node + 2)));
   }
   return Cat({states[2], states[3], states[4], states[5]}, 1);
 }

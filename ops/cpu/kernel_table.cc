@@ -10,6 +10,7 @@
 #include "ops/registry.h"
 #include "ops/shape_ops.h"
 #include "ops/softmax.h"
+#include "ops/weighted_sum.h"
 
 namespace nb360 {
 namespace cpu {
@@ -34,6 +35,7 @@ const std::vector<KernelEntry>& KernelTable() {
       {OpKind::kInterpolate, DeviceType::kCPU, kFloatingTypes, &kInterpolate},
       {OpKind::kFft2, DeviceType::kCPU, kFloatingTypes, &kFft2},
       {OpKind::kSpectralConv2d, DeviceType::kCPU, kFloatingTypes, &kSpectralConv2d},
+      {OpKind::kWeightedSum, DeviceType::kCPU, kFloatingTypes, &kWeightedSum},
   };
   return table;
 }

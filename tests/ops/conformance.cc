@@ -57,6 +57,7 @@ std::vector<OpCase> AllCases() {
   AddNormCases(&cases);
   AddFftCases(&cases);
   AddLossCases(&cases);
+  AddWeightedSumCases(&cases);
   return cases;
 }
 

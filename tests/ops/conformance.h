@@ -61,6 +61,7 @@ void AddPoolCases(std::vector<OpCase>* cases);
 void AddNormCases(std::vector<OpCase>* cases);
 void AddFftCases(std::vector<OpCase>* cases);
 void AddLossCases(std::vector<OpCase>* cases);
+void AddWeightedSumCases(std::vector<OpCase>* cases);
 
 // All registered cases.
 std::vector<OpCase> AllCases();
