@@ -15,8 +15,8 @@
 namespace nb360 {
 
 struct WeightedSumKernels {
-  // y = sum_k w[k] * xs[k]; xs (K tensors of y's shape) and y contiguous; w (K) contiguous, CPU-readable
-  // by the backend (on the tensors' device), same dtype.
+  // y = sum_k w[k] * xs[k]; xs (K tensors of y's shape) and y contiguous; w (K) contiguous, on the
+  // tensors' device, same dtype.
   void (*forward)(const std::vector<Tensor>& xs, const Tensor& w, const Tensor& y);
   // gxs[k] = w[k] * g where gxs[k] is defined; gw[k] = sum(g * xs[k]) when gw is defined. g, xs
   // contiguous.
@@ -25,6 +25,9 @@ struct WeightedSumKernels {
 };
 
 namespace cpu {
+extern const WeightedSumKernels kWeightedSum;
+}
+namespace cuda {
 extern const WeightedSumKernels kWeightedSum;
 }
 

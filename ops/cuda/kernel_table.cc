@@ -12,6 +12,7 @@
 #include "ops/registry.h"
 #include "ops/shape_ops.h"
 #include "ops/softmax.h"
+#include "ops/weighted_sum.h"
 
 namespace nb360 {
 namespace cuda {
@@ -36,6 +37,7 @@ const std::vector<KernelEntry>& KernelTable() {
       {OpKind::kInterpolate, DeviceType::kCUDA, kFloatingTypes, &kInterpolate},
       {OpKind::kFft2, DeviceType::kCUDA, kFloatingTypes, &kFft2},
       {OpKind::kSpectralConv2d, DeviceType::kCUDA, kFloatingTypes, &kSpectralConv2d},
+      {OpKind::kWeightedSum, DeviceType::kCUDA, kFloatingTypes, &kWeightedSum},
   };
   return table;
 }
