@@ -29,6 +29,7 @@ absl::Status Bad(const ExperimentConfig& c, const std::string& field, const std:
 }  // namespace
 
 std::string ConfigPath(const std::string& task, const std::string& method, const std::string& mode) {
+  if (method == "gaea" && mode == "search") return absl::StrCat("configs/", task, "/gaea_search.pbtxt");
   return absl::StrCat("configs/", task, "/", method, mode == "retrain" ? "_retrain" : "", ".pbtxt");
 }
 
@@ -94,15 +95,36 @@ absl::Status ValidateExperimentConfig(const ExperimentConfig& c) {
     const DartsConfig& d = c.darts();
     if (d.channels() < 1) return Bad(c, "darts.channels", absl::StrCat("= ", d.channels(), " must be at least 1"));
     if (d.layers() < 1) return Bad(c, "darts.layers", absl::StrCat("= ", d.layers(), " must be at least 1"));
-    if (!(d.drop_path_prob() >= 0 && d.drop_path_prob() < 1)) {
-      return Bad(c, "darts.drop_path_prob", absl::StrCat("= ", d.drop_path_prob(), " must be in [0, 1)"));
-    }
-    if (d.drop_path_epochs() < 1) {
-      return Bad(c, "darts.drop_path_epochs", absl::StrCat("= ", d.drop_path_epochs(), " must be at least 1"));
-    }
-    // p = drop_path_prob * epoch / drop_path_epochs must stay below 1 over the whole run.
-    if (d.drop_path_prob() * static_cast<double>(c.epochs() - 1) / static_cast<double>(d.drop_path_epochs()) >= 1) {
-      return Bad(c, "darts.drop_path_prob", "reaches 1 before the last epoch (drop_path_prob * epoch / drop_path_epochs)");
+    if (c.mode() == "search") {
+      if (!d.genotype().empty()) return Bad(c, "darts.genotype", "is for the retrain stage (the search finds one)");
+      if (d.drop_path_prob() != 0 || d.drop_path_epochs() != 0) {
+        return Bad(c, "darts.drop_path_prob/drop_path_epochs", "are for the retrain stage (the search has no drop path)");
+      }
+      if (d.partial_channels() < 1 || d.channels() % d.partial_channels() != 0) {
+        return Bad(c, "darts.partial_channels", absl::StrCat("= ", d.partial_channels(), " must be >= 1 and divide channels = ",
+                                                             d.channels()));
+      }
+      if (!(d.arch_lr() > 0) || !std::isfinite(d.arch_lr())) {
+        return Bad(c, "darts.arch_lr", absl::StrCat("= ", d.arch_lr(), " must be positive"));
+      }
+      if (d.arch_warmup_epochs() < 0) {
+        return Bad(c, "darts.arch_warmup_epochs", absl::StrCat("= ", d.arch_warmup_epochs(), " must be >= 0"));
+      }
+      if (!c.plain_momentum()) return Bad(c, "plain_momentum", "must be true (the search's SGD has no Nesterov)");
+    } else {
+      if (d.partial_channels() != 0 || d.arch_lr() != 0 || d.arch_warmup_epochs() != 0) {
+        return Bad(c, "darts.partial_channels/arch_lr/arch_warmup_epochs", "are for the search stage (mode search)");
+      }
+      if (!(d.drop_path_prob() >= 0 && d.drop_path_prob() < 1)) {
+        return Bad(c, "darts.drop_path_prob", absl::StrCat("= ", d.drop_path_prob(), " must be in [0, 1)"));
+      }
+      if (d.drop_path_epochs() < 1) {
+        return Bad(c, "darts.drop_path_epochs", absl::StrCat("= ", d.drop_path_epochs(), " must be at least 1"));
+      }
+      // p = drop_path_prob * epoch / drop_path_epochs must stay below 1 over the whole run.
+      if (d.drop_path_prob() * static_cast<double>(c.epochs() - 1) / static_cast<double>(d.drop_path_epochs()) >= 1) {
+        return Bad(c, "darts.drop_path_prob", "reaches 1 before the last epoch (drop_path_prob * epoch / drop_path_epochs)");
+      }
     }
   }
   if (c.seed() < 0) return Bad(c, "seed", absl::StrCat("= ", c.seed(), " must be >= 0"));

@@ -1,15 +1,19 @@
 // tasks/run/run_main.cc: `bazel run //tasks:<task> -- --method=wrn [--data=synthetic|auto|DIR]
 // [--mode=retrain|search] [--epochs=N] [--seed=S] [--out=DIR] ...`, or
-// `... --method=gaea [--stage=retrain] [--genotype=FILE|NAME] ...` (GAEA PC-DARTS retrain of a genotype,
-// spec nas_darts_densenas.md §A.8; the search stage is not available yet).
+// `... --method=gaea [--stage=search|retrain] [--genotype=FILE|NAME] ...` (GAEA PC-DARTS, spec
+// nas_darts_densenas.md §A.6-§A.8): without --stage (and without --genotype) the search runs into
+// <out>/search (configs/<task>/gaea_search.pbtxt) and the retrain of the genotype it found into <out>/retrain
+// (configs/<task>/gaea_retrain.pbtxt); --stage=search runs the search only; --stage=retrain (or a
+// --genotype) retrains a given genotype (default: the task's active recorded one).
 //
 // One binary per task (NB360_TASK is set by its BUILD rule). It reads configs/<task>/<method>[_retrain].pbtxt
-// (or --config=FILE), applies every flag that was given on top, checks the result (and the genotype) before
-// any work, says where the data comes from (real / generated / synthetic), builds the model (WRN, or the
-// GAEA evaluation network of the genotype, which it writes to <out>/genotype.pbtxt), and trains with
-// checkpoints every epoch (`--resume` continues a killed run) into --out, which receives results.json and
-// log.jsonl. Exit status: 0 done, 1 error (bad flag, config, data, NaN loss), 130 interrupted (SIGINT/SIGTERM;
-// a checkpoint was saved).
+// (gaea: gaea_search.pbtxt / gaea_retrain.pbtxt; or --config=FILE for one stage), applies every flag that was
+// given on top (to both GAEA stages where both run), checks the result (and the genotype) before any work,
+// says where the data comes from (real / generated / synthetic), builds the model (WRN, the GAEA search
+// supernet, or the GAEA evaluation network of the genotype, which it writes to <out>/genotype.pbtxt), and
+// trains with checkpoints every epoch (`--resume` continues a killed run) into --out, which receives
+// results.json and log.jsonl (the search also genotype.pbtxt and genotype.dot). Exit status: 0 done, 1 error
+// (bad flag, config, data, NaN loss), 130 interrupted (SIGINT/SIGTERM; a checkpoint was saved).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +31,7 @@
 #include "nas/darts/eval_network.h"
 #include "nas/darts/genotype_text.h"
 #include "nas/retrain/gaea_retrain.h"
+#include "nas/search/gaea_search.h"
 #include "tasks/common/task.h"
 #include "tasks/registry.h"
 #include "tasks/train/trainer.h"
@@ -41,12 +46,14 @@
 
 ABSL_FLAG(std::string, method, "wrn", "Method: wrn (Wide ResNet baseline) | gaea (GAEA PC-DARTS).");
 ABSL_FLAG(std::string, stage, "",
-          "gaea only: retrain (default: train the genotype's evaluation network) | search (not available yet).");
+          "gaea only: search (find a genotype) | retrain (train a genotype's evaluation network); default: search "
+          "into <out>/search, then retrain the found genotype into <out>/retrain (retrain when --genotype is given).");
 ABSL_FLAG(std::string, genotype, "",
           "gaea only: a genotype text-proto file or a recorded genotype name (default: the config's, else the "
           "task's active recorded genotype).");
-ABSL_FLAG(int64_t, darts_channels, -1, "Override (gaea): the evaluation network's C.");
-ABSL_FLAG(int64_t, darts_layers, -1, "Override (gaea): the evaluation network's cell count.");
+ABSL_FLAG(int64_t, darts_channels, -1, "Override (gaea): C of the search supernet and of the evaluation network.");
+ABSL_FLAG(int64_t, darts_layers, -1, "Override (gaea): the cell count of the supernet and of the evaluation network.");
+ABSL_FLAG(int64_t, arch_warmup_epochs, -1, "Override (gaea search): weight-only epochs before architecture steps.");
 ABSL_FLAG(double, drop_path_prob, NAN, "Override (gaea): drop_path_prob (p = prob * epoch / drop_path_epochs).");
 ABSL_FLAG(std::string, mode, "retrain",
           "retrain: train on train+val, evaluate on test (the published numbers); search: train / val / test.");
@@ -107,7 +114,14 @@ absl::StatusOr<Device> ResolveDevice() {
 #endif
 }
 
-absl::StatusOr<ExperimentConfig> ResolveConfig() {
+// What a run does: a WRN run, or GAEA stages.
+struct Plan {
+  bool gaea = false;
+  bool search = false;   // gaea: run the search stage
+  bool retrain = false;  // gaea: run the retrain stage (after the search when both)
+};
+
+absl::StatusOr<Plan> ResolvePlan() {
   const std::string method = absl::GetFlag(FLAGS_method), mode = absl::GetFlag(FLAGS_mode);
   if (method != "wrn" && method != "gaea") {
     return absl::InvalidArgumentError(absl::StrCat("--method=", method, " is not available (wrn, gaea)"));
@@ -116,26 +130,48 @@ absl::StatusOr<ExperimentConfig> ResolveConfig() {
     return absl::InvalidArgumentError(absl::StrCat("--mode=", mode, " must be retrain or search"));
   }
   const std::string stage = absl::GetFlag(FLAGS_stage);
+  Plan plan;
   if (method == "wrn") {
     if (!stage.empty() || !absl::GetFlag(FLAGS_genotype).empty() || absl::GetFlag(FLAGS_darts_channels) != -1 ||
-        absl::GetFlag(FLAGS_darts_layers) != -1 || !std::isnan(absl::GetFlag(FLAGS_drop_path_prob))) {
+        absl::GetFlag(FLAGS_darts_layers) != -1 || !std::isnan(absl::GetFlag(FLAGS_drop_path_prob)) ||
+        absl::GetFlag(FLAGS_arch_warmup_epochs) != -1) {
       return absl::InvalidArgumentError(
-          "--stage, --genotype, --darts_channels, --darts_layers and --drop_path_prob are for --method=gaea");
+          "--stage, --genotype, --darts_channels, --darts_layers, --drop_path_prob and --arch_warmup_epochs are for "
+          "--method=gaea");
     }
-  } else {
-    if (stage == "search") {
-      return absl::UnimplementedError(
-          "--method=gaea --stage=search is not available yet (the GAEA PC-DARTS search is being written); run "
-          "--stage=retrain with --genotype=FILE|NAME (default: the task's active recorded genotype)");
-    }
-    if (!stage.empty() && stage != "retrain") {
-      return absl::InvalidArgumentError(absl::StrCat("--stage=", stage, " must be retrain (or search, not available yet)"));
-    }
-    if (mode != "retrain") {
-      return absl::InvalidArgumentError(
-          "--method=gaea --stage=retrain runs in --mode=retrain (train+val, evaluated on test; spec §A.8)");
-    }
+    return plan;
   }
+  plan.gaea = true;
+  if (!stage.empty() && stage != "retrain" && stage != "search") {
+    return absl::InvalidArgumentError(absl::StrCat("--stage=", stage, " must be search or retrain"));
+  }
+  if (mode != "retrain") {
+    return absl::InvalidArgumentError(
+        "--method=gaea picks the data of each stage itself (search: train halves / val; retrain: train+val / test, "
+        "spec §A.6, §A.8): leave --mode at its default");
+  }
+  const bool has_genotype = !absl::GetFlag(FLAGS_genotype).empty();
+  plan.search = stage == "search" || (stage.empty() && !has_genotype);
+  plan.retrain = stage == "retrain" || stage.empty();
+  if (plan.search && has_genotype) {
+    return absl::InvalidArgumentError("--genotype is for the retrain stage (the search finds the genotype)");
+  }
+  if (plan.search && !std::isnan(absl::GetFlag(FLAGS_drop_path_prob)) && !plan.retrain) {
+    return absl::InvalidArgumentError("--drop_path_prob is for the retrain stage (the search has no drop path)");
+  }
+  if (!plan.search && absl::GetFlag(FLAGS_arch_warmup_epochs) != -1) {
+    return absl::InvalidArgumentError("--arch_warmup_epochs is for the search stage");
+  }
+  if (plan.search && plan.retrain && !absl::GetFlag(FLAGS_config).empty()) {
+    return absl::InvalidArgumentError("--config names the config of one stage: give --stage=search or --stage=retrain");
+  }
+  return plan;
+}
+
+// The config of a run (wrn) or of one GAEA stage (`gaea_stage` "search" | "retrain"), with the flags on top.
+absl::StatusOr<ExperimentConfig> ResolveConfig(const std::string& gaea_stage) {
+  const std::string method = absl::GetFlag(FLAGS_method);
+  const std::string mode = gaea_stage.empty() ? absl::GetFlag(FLAGS_mode) : gaea_stage;
   const std::string path = absl::GetFlag(FLAGS_config).empty() ? ConfigPath(NB360_TASK, method, mode)
                                                                : UserPath(absl::GetFlag(FLAGS_config));
   absl::StatusOr<ExperimentConfig> c = LoadExperimentConfig(path);
@@ -158,11 +194,19 @@ absl::StatusOr<ExperimentConfig> ResolveConfig() {
     return absl::InvalidArgumentError(absl::StrCat(path, ": is a config for method '", c->method(), "'"));
   }
   if (method == "gaea") {
-    if (!absl::GetFlag(FLAGS_genotype).empty()) c->mutable_darts()->set_genotype(absl::GetFlag(FLAGS_genotype));
+    if (c->mode() != mode) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": is a config for mode '", c->mode(), "', the ", mode,
+                                                     " stage needs mode ", mode));
+    }
     if (absl::GetFlag(FLAGS_darts_channels) != -1) c->mutable_darts()->set_channels(absl::GetFlag(FLAGS_darts_channels));
     if (absl::GetFlag(FLAGS_darts_layers) != -1) c->mutable_darts()->set_layers(absl::GetFlag(FLAGS_darts_layers));
-    if (!std::isnan(absl::GetFlag(FLAGS_drop_path_prob))) {
-      c->mutable_darts()->set_drop_path_prob(absl::GetFlag(FLAGS_drop_path_prob));
+    if (mode == "retrain") {
+      if (!absl::GetFlag(FLAGS_genotype).empty()) c->mutable_darts()->set_genotype(absl::GetFlag(FLAGS_genotype));
+      if (!std::isnan(absl::GetFlag(FLAGS_drop_path_prob))) {
+        c->mutable_darts()->set_drop_path_prob(absl::GetFlag(FLAGS_drop_path_prob));
+      }
+    } else if (absl::GetFlag(FLAGS_arch_warmup_epochs) != -1) {
+      c->mutable_darts()->set_arch_warmup_epochs(absl::GetFlag(FLAGS_arch_warmup_epochs));
     }
   }
   absl::Status s = ValidateExperimentConfig(*c);
@@ -178,18 +222,19 @@ absl::StatusOr<ExperimentConfig> ResolveConfig() {
   return c;
 }
 
-// The run directory of a config.
-std::string OutDir(const ExperimentConfig& config) {
-  return absl::GetFlag(FLAGS_out).empty()
-             ? UserPath(absl::StrCat("runs/", NB360_TASK, "/", config.method(), "-", config.mode(), "-seed",
-                                     config.seed()))
-             : UserPath(absl::GetFlag(FLAGS_out));
+// The run directory: --out, else runs/<task>/<method>-<mode>-seed<S> (GAEA search then retrain:
+// runs/<task>/gaea-seed<S>, with search/ and retrain/ inside).
+std::string OutDir(const ExperimentConfig& config, bool both_stages = false) {
+  if (!absl::GetFlag(FLAGS_out).empty()) return UserPath(absl::GetFlag(FLAGS_out));
+  return UserPath(both_stages ? absl::StrCat("runs/", NB360_TASK, "/gaea-seed", config.seed())
+                              : absl::StrCat("runs/", NB360_TASK, "/", config.method(), "-", config.mode(), "-seed",
+                                             config.seed()));
 }
 
 // GAEA: the genotype (a file path relative to where `bazel run` was invoked) and the network config,
 // checked before any work; a resumable run directory that holds another genotype is refused.
 absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> ResolveGaea(
-    const ExperimentConfig& config, const tasks::TaskInfo& info) {
+    const ExperimentConfig& config, const tasks::TaskInfo& info, const std::string& out_dir) {
   std::string spec = config.darts().genotype();
   if (!spec.empty() && (spec.find('/') != std::string::npos || std::filesystem::exists(UserPath(spec)))) {
     spec = UserPath(spec);
@@ -199,7 +244,7 @@ absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> Re
   absl::StatusOr<nas::darts::EvalNetworkConfig> nc =
       nas::RetrainNetworkConfig(info, config.darts().channels(), config.darts().layers());
   if (!nc.ok()) return nc.status();
-  const std::string saved = (std::filesystem::path(OutDir(config)) / "genotype.pbtxt").string();
+  const std::string saved = (std::filesystem::path(out_dir) / "genotype.pbtxt").string();
   if (absl::GetFlag(FLAGS_resume) && std::filesystem::exists(saved)) {
     absl::StatusOr<std::string> text = io::ReadFile(saved);
     if (!text.ok() || *text != g->text) {
@@ -211,39 +256,104 @@ absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> Re
   return std::make_pair(*std::move(g), *nc);
 }
 
-int Run() {
-  absl::StatusOr<ExperimentConfig> config = ResolveConfig();
-  if (!config.ok()) return Fail(std::string(config.status().message()));
-  absl::StatusOr<std::unique_ptr<tasks::Task>> task = tasks::MakeTask(NB360_TASK);
-  if (!task.ok()) return Fail(std::string(task.status().message()));
-  const bool gaea = config->method() == "gaea";
-  absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> darts;
-  if (gaea) {
-    darts = ResolveGaea(*config, (*task)->info());
-    if (!darts.ok()) return Fail(std::string(darts.status().message()));
-  }
+absl::StatusOr<tasks::TaskData> LoadData(const ExperimentConfig& config, const tasks::Task& task,
+                                         tasks::DataVariant variant) {
   tasks::DataOptions data_options;
-  data_options.mode = config->mode() == "search" ? tasks::RunMode::kSearch : tasks::RunMode::kRetrain;
+  data_options.mode = config.mode() == "search" ? tasks::RunMode::kSearch : tasks::RunMode::kRetrain;
+  data_options.variant = variant;
   data_options.data = absl::GetFlag(FLAGS_data);
   if (data_options.data != "auto" && data_options.data != "synthetic" && data_options.data != "generated") {
     data_options.data = UserPath(data_options.data);
   }
-  if (data_options.data == "auto" && (*task)->HasGenerator() &&
-      !tasks::LooksLikeDataset(tasks::DefaultDataDir(NB360_TASK))) {
+  if (data_options.data == "auto" && task.HasGenerator() && !tasks::LooksLikeDataset(tasks::DefaultDataDir(NB360_TASK))) {
     std::printf("%s: no prepared data in %s: generating the benchmark-sized set there once (our solver; about "
                 "2 minutes on 2 cores) ...\n",
                 NB360_TASK, tasks::DefaultDataDir(NB360_TASK).c_str());
     std::fflush(stdout);
   }
-  data_options.seed = static_cast<uint64_t>(config->seed());
+  data_options.seed = static_cast<uint64_t>(config.seed());
   data_options.synthetic_fraction = absl::GetFlag(FLAGS_synthetic_fraction);
-  absl::StatusOr<tasks::TaskData> data = tasks::LoadTaskData(**task, data_options);
-  if (!data.ok()) return Fail(std::string(data.status().message()));
-  std::printf("%s: %s, mode %s, seed %lld\n", NB360_TASK, (*task)->info().title.c_str(), config->mode().c_str(),
-              static_cast<long long>(config->seed()));
+  absl::StatusOr<tasks::TaskData> data = tasks::LoadTaskData(task, data_options);
+  if (!data.ok()) return data.status();
+  std::printf("%s: %s, mode %s, seed %lld\n", NB360_TASK, task.info().title.c_str(), config.mode().c_str(),
+              static_cast<long long>(config.seed()));
   std::printf("data: %s%s — %s\n", data->source == "synthetic" ? "SYNTHETIC " : "", data->source.c_str(),
               data->description.c_str());
+  return data;
+}
 
+// The run settings shared by both kinds of run (trainer and search).
+tasks::TrainConfig BaseTrainConfig(const ExperimentConfig& config, const tasks::TaskData& data, const std::string& out) {
+  tasks::TrainConfig tc;
+  tc.task = NB360_TASK;
+  tc.method = config.method();
+  tc.mode = config.mode() == "search" ? tasks::RunMode::kSearch : tasks::RunMode::kRetrain;
+  tc.epochs = config.epochs();
+  tc.batch_size = config.batch_size();
+  tc.eval_batch_size = config.eval_batch_size();
+  tc.lr = config.lr();
+  tc.momentum = config.momentum();
+  tc.weight_decay = config.weight_decay();
+  tc.nesterov = !config.plain_momentum();
+  tc.schedule = config.schedule();
+  tc.cosine_t_max = config.cosine_t_max();
+  tc.cosine_eta_min = config.cosine_eta_min();
+  tc.clip_grad_norm = config.clip_grad_norm();
+  tc.seed = static_cast<uint64_t>(config.seed());
+  tc.out_dir = out;
+  tc.resume = absl::GetFlag(FLAGS_resume);
+  tc.max_steps_per_epoch = absl::GetFlag(FLAGS_max_steps_per_epoch);
+  tc.max_eval_batches = absl::GetFlag(FLAGS_max_eval_batches);
+  tc.num_workers = absl::GetFlag(FLAGS_workers);
+  tc.device = *ResolveDevice();
+  tc.data_source = data.source;
+  tc.data_description = data.description;
+  tc.config_text = ExperimentConfigText(config);
+  return tc;
+}
+
+// The GAEA search stage into `out`; *genotype_path receives <out>/genotype.pbtxt.
+int SearchStage(const ExperimentConfig& config, const tasks::Task& task, const std::string& out,
+                std::string* genotype_path) {
+  absl::StatusOr<nas::darts::SearchNetworkConfig> nc = nas::SearchNetworkConfigFor(
+      task.info(), config.darts().channels(), config.darts().layers(), config.darts().partial_channels());
+  if (!nc.ok()) return Fail(std::string(nc.status().message()));
+  absl::StatusOr<tasks::TaskData> data = LoadData(config, task, tasks::DataVariant::kDartsSearch);
+  if (!data.ok()) return Fail(std::string(data.status().message()));
+  Generator init = Generator(static_cast<uint64_t>(config.seed())).Fork("model/init");
+  nas::darts::SearchNetwork net(*nc, init);
+  std::printf("model: GAEA PC-DARTS search supernet, C=%d, %d cells, K=%d, %lld weights + %lld architecture "
+              "parameters; architecture steps from epoch %lld (EG lr %g)\n",
+              nc->C, nc->layers, nc->K, static_cast<long long>(net.NumWeightParameters()),
+              static_cast<long long>(net.NumArchParameters()),
+              static_cast<long long>(config.darts().arch_warmup_epochs() + 1), config.darts().arch_lr());
+  nas::GaeaSearchConfig sc;
+  sc.train = BaseTrainConfig(config, *data, out);
+  sc.arch_lr = config.darts().arch_lr();
+  sc.arch_warmup_epochs = config.darts().arch_warmup_epochs();
+  absl::StatusOr<nas::GaeaSearchResult> r = nas::RunGaeaSearch(net, task, *data, sc);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s: %s\n", NB360_TASK, std::string(r.status().message()).c_str());
+    return absl::IsCancelled(r.status()) ? 130 : 1;
+  }
+  std::printf("%s: search done: final val %s = %.6g on %s data; genotype in %s\n", NB360_TASK,
+              r->train.final.primary.c_str(), r->train.final.primary_value(), data->source.c_str(),
+              r->genotype_path.c_str());
+  *genotype_path = r->genotype_path;
+  return 0;
+}
+
+// A training run: WRN, or the GAEA retrain stage of the config's genotype, into `out`.
+int TrainStage(const ExperimentConfig& config_in, const tasks::Task& task, const std::string& out) {
+  const ExperimentConfig* config = &config_in;
+  const bool gaea = config->method() == "gaea";
+  absl::StatusOr<std::pair<nas::GenotypeChoice, nas::darts::EvalNetworkConfig>> darts;
+  if (gaea) {
+    darts = ResolveGaea(*config, task.info(), out);
+    if (!darts.ok()) return Fail(std::string(darts.status().message()));
+  }
+  absl::StatusOr<tasks::TaskData> data = LoadData(*config, task, tasks::DataVariant::kBackbone);
+  if (!data.ok()) return Fail(std::string(data.status().message()));
   Generator init = Generator(static_cast<uint64_t>(config->seed())).Fork("model/init");
   std::shared_ptr<nn::Module> model;
   std::shared_ptr<nas::darts::EvalNetwork> eval_net;
@@ -262,36 +372,12 @@ int Run() {
     wrn.depth = static_cast<int>(config->depth());
     wrn.widen = static_cast<int>(config->widen());
     wrn.dropout = config->dropout();
-    model = baselines::MakeWrn((*task)->info(), wrn, init);
+    model = baselines::MakeWrn(task.info(), wrn, init);
     std::printf("model: WRN-%lld-%lld, %lld parameters\n", static_cast<long long>(config->depth()),
                 static_cast<long long>(config->widen()), static_cast<long long>(model->NumParameters()));
   }
 
-  tasks::TrainConfig tc;
-  tc.task = NB360_TASK;
-  tc.method = config->method();
-  tc.mode = data_options.mode;
-  tc.epochs = config->epochs();
-  tc.batch_size = config->batch_size();
-  tc.eval_batch_size = config->eval_batch_size();
-  tc.lr = config->lr();
-  tc.momentum = config->momentum();
-  tc.weight_decay = config->weight_decay();
-  tc.nesterov = !config->plain_momentum();
-  tc.schedule = config->schedule();
-  tc.cosine_t_max = config->cosine_t_max();
-  tc.cosine_eta_min = config->cosine_eta_min();
-  tc.clip_grad_norm = config->clip_grad_norm();
-  tc.seed = static_cast<uint64_t>(config->seed());
-  tc.out_dir = OutDir(*config);
-  tc.resume = absl::GetFlag(FLAGS_resume);
-  tc.max_steps_per_epoch = absl::GetFlag(FLAGS_max_steps_per_epoch);
-  tc.max_eval_batches = absl::GetFlag(FLAGS_max_eval_batches);
-  tc.num_workers = absl::GetFlag(FLAGS_workers);
-  tc.device = *ResolveDevice();
-  tc.data_source = data->source;
-  tc.data_description = data->description;
-  tc.config_text = ExperimentConfigText(*config);
+  tasks::TrainConfig tc = BaseTrainConfig(*config, *data, out);
   if (gaea) {
     nas::AttachToTraining(*eval_net,
                           nas::DropPathSchedule{.prob = config->darts().drop_path_prob(),
@@ -305,7 +391,7 @@ int Run() {
     }
     std::printf("genotype: %s written to %s\n", darts->first.name.c_str(), path.c_str());
   }
-  absl::StatusOr<tasks::TrainResult> result = tasks::Train(*model, **task, *data, tc);
+  absl::StatusOr<tasks::TrainResult> result = tasks::Train(*model, task, *data, tc);
   if (!result.ok()) {
     std::fprintf(stderr, "%s: %s\n", NB360_TASK, std::string(result.status().message()).c_str());
     return absl::IsCancelled(result.status()) ? 130 : 1;
@@ -315,6 +401,40 @@ int Run() {
   return 0;
 }
 
+int Run() {
+  absl::StatusOr<Plan> plan = ResolvePlan();
+  if (!plan.ok()) return Fail(std::string(plan.status().message()));
+  // Every config is resolved and checked before any work.
+  absl::StatusOr<ExperimentConfig> search_config, train_config;
+  if (plan->search) {
+    search_config = ResolveConfig("search");
+    if (!search_config.ok()) return Fail(std::string(search_config.status().message()));
+  }
+  if (!plan->gaea || plan->retrain) {
+    train_config = ResolveConfig(plan->gaea ? "retrain" : "");
+    if (!train_config.ok()) return Fail(std::string(train_config.status().message()));
+  }
+  absl::StatusOr<std::unique_ptr<tasks::Task>> task = tasks::MakeTask(NB360_TASK);
+  if (!task.ok()) return Fail(std::string(task.status().message()));
+  if (!plan->search) return TrainStage(*train_config, **task, OutDir(*train_config));
+  const bool both = plan->retrain;
+  if (both) {  // the retrain network must be buildable before hours of search
+    absl::StatusOr<nas::darts::EvalNetworkConfig> nc = nas::RetrainNetworkConfig(
+        (*task)->info(), train_config->darts().channels(), train_config->darts().layers());
+    if (!nc.ok()) return Fail(std::string(nc.status().message()));
+  }
+  const std::string base = OutDir(*search_config, both);
+  const std::string search_out = both ? (std::filesystem::path(base) / "search").string() : base;
+  std::string genotype_path;
+  if (both) std::printf("GAEA PC-DARTS: search into %s, then retrain of the found genotype into %s/retrain\n",
+                        search_out.c_str(), base.c_str());
+  if (int rc = SearchStage(*search_config, **task, search_out, &genotype_path); rc != 0) return rc;
+  if (!both) return 0;
+  train_config->mutable_darts()->set_genotype(genotype_path);
+  std::printf("retraining the searched genotype (%s)\n", genotype_path.c_str());
+  return TrainStage(*train_config, **task, (std::filesystem::path(base) / "retrain").string());
+}
+
 }  // namespace
 }  // namespace nb360
 
@@ -322,7 +442,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(absl::StrCat("Trains and evaluates a method on ", NB360_TASK,
                                             ".\n  bazel run -c opt //tasks:", NB360_TASK,
                                             " -- --method=wrn|gaea [--data=synthetic] [--epochs=N] [--seed=S] [--out=DIR]"
-                                            " [--genotype=FILE|NAME (gaea)]"));
+                                            " [--stage=search|retrain --genotype=FILE|NAME (gaea)]"));
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) {
     std::fprintf(stderr, "%s: unexpected argument '%s'\n", NB360_TASK, rest[1]);

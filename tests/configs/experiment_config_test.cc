@@ -114,6 +114,69 @@ TEST(ExperimentConfig, GaeaRetrainConfigsHoldTheSpecValues) {
   }
 }
 
+TEST(ExperimentConfig, GaeaSearchConfigsHoldTheSpecValues) {
+  struct Want {
+    const char* task;
+    int64_t batch, seed;
+  };
+  // §A.6 table: batch per half; seed 0 in the CIFAR-100 YAML, 2 in the others.
+  for (const Want& w : {Want{"cifar100", 256, 0}, Want{"spherical", 64, 2}, Want{"ninapro", 256, 2},
+                        Want{"fsd50k", 32, 2}, Want{"ecg", 128, 2}, Want{"satellite", 4096, 2},
+                        Want{"deepsea", 128, 2}, Want{"darcy_flow", 4, 2}, Want{"psicov", 8, 2},
+                        Want{"cosmic", 8, 2}}) {
+    const std::string path = ConfigPath(w.task, "gaea", "search");
+    EXPECT_EQ(path, std::string("configs/") + w.task + "/gaea_search.pbtxt");
+    absl::StatusOr<ExperimentConfig> c = LoadExperimentConfig(path);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_TRUE(ValidateExperimentConfig(*c).ok()) << ValidateExperimentConfig(*c);
+    EXPECT_EQ(c->task(), w.task);
+    EXPECT_EQ(c->method(), "gaea");
+    EXPECT_EQ(c->mode(), "search");
+    EXPECT_EQ(c->epochs(), 50);
+    EXPECT_EQ(c->batch_size(), w.batch) << w.task;
+    EXPECT_EQ(c->seed(), w.seed) << w.task;
+    EXPECT_EQ(c->lr(), 0.1);
+    EXPECT_EQ(c->momentum(), 0.9);
+    EXPECT_TRUE(c->plain_momentum());
+    EXPECT_EQ(c->weight_decay(), 3e-4);
+    EXPECT_EQ(c->schedule(), "cosine");
+    EXPECT_EQ(c->cosine_t_max(), 50);
+    EXPECT_EQ(c->cosine_eta_min(), 0);
+    EXPECT_EQ(c->clip_grad_norm(), 5);
+    EXPECT_EQ(c->darts().channels(), 16);
+    EXPECT_EQ(c->darts().layers(), 8);
+    EXPECT_EQ(c->darts().partial_channels(), 4);
+    EXPECT_EQ(c->darts().arch_lr(), 0.1);
+    EXPECT_EQ(c->darts().arch_warmup_epochs(), 11);
+    EXPECT_EQ(c->darts().genotype(), "");
+    EXPECT_EQ(c->darts().drop_path_prob(), 0);
+  }
+  absl::StatusOr<ExperimentConfig> good = LoadExperimentConfig(ConfigPath("ecg", "gaea", "search"));
+  ASSERT_TRUE(good.ok());
+  auto message = [](const ExperimentConfig& c) { return std::string(ValidateExperimentConfig(c).message()); };
+  ExperimentConfig bad = *good;
+  bad.mutable_darts()->set_partial_channels(3);  // 16 % 3
+  EXPECT_NE(message(bad).find("partial_channels"), std::string::npos);
+  bad = *good;
+  bad.mutable_darts()->set_arch_lr(0);
+  EXPECT_NE(message(bad).find("arch_lr"), std::string::npos);
+  bad = *good;
+  bad.mutable_darts()->set_arch_warmup_epochs(-1);
+  EXPECT_NE(message(bad).find("arch_warmup_epochs"), std::string::npos);
+  bad = *good;
+  bad.mutable_darts()->set_genotype("ecg_s2");
+  EXPECT_NE(message(bad).find("retrain stage"), std::string::npos);
+  bad = *good;
+  bad.set_plain_momentum(false);
+  EXPECT_NE(message(bad).find("plain_momentum"), std::string::npos);
+  // Search fields in a retrain config.
+  absl::StatusOr<ExperimentConfig> retrain = LoadExperimentConfig(ConfigPath("ecg", "gaea", "retrain"));
+  ASSERT_TRUE(retrain.ok());
+  bad = *retrain;
+  bad.mutable_darts()->set_arch_lr(0.1);
+  EXPECT_NE(message(bad).find("search stage"), std::string::npos);
+}
+
 TEST(ExperimentConfig, GaeaValidation) {
   absl::StatusOr<ExperimentConfig> good = LoadExperimentConfig(ConfigPath("ecg", "gaea", "retrain"));
   ASSERT_TRUE(good.ok());

@@ -4,7 +4,7 @@
 # --data=synthetic --epochs=2`, two steps an epoch): checks results.json (synthetic data, a final
 # metric, the genotype's name and text), <out>/genotype.pbtxt; that a run killed (SIGKILL) after its first
 # checkpoint and resumed with --genotype=<that file> ends with the uninterrupted run's final metrics;
-# that a finished run is not retrained; and that a bad genotype name or file, --stage=search and a WRN
+# that a finished run is not retrained; and that a bad genotype name or file, --stage=search with a genotype and a WRN
 # flag are clear errors before any work.
 set -euo pipefail
 bin="$1"
@@ -69,7 +69,7 @@ expect_error "not a recorded genotype" --method=gaea --genotype=no_such_genotype
 printf 'normal { op: "conv_9x9" input: 0 }\n' > "$base/junk.pbtxt"
 expect_error "junk.pbtxt" --method=gaea --genotype="$base/junk.pbtxt"
 expect_error "missing.pbtxt" --method=gaea --genotype="$base/missing.pbtxt"
-expect_error "not available yet" --method=gaea --stage=search
+expect_error "is for the retrain stage" --method=gaea --stage=search --genotype=darts_v2
 expect_error "are for --method=gaea" --method=wrn --genotype=darts_v2
 expect_error "WRN fields" --method=gaea --depth=16
 expect_error "mode" --method=gaea --mode=final
