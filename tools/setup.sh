@@ -18,6 +18,7 @@ PACKAGES=(
   libxgboost-dev
   libhdf5-dev
   zlib1g-dev
+  graphviz               # dot: genotype pictures (SVG/PNG) of nas/darts:render_genotype and GAEA runs
 )
 # Only for regenerating golden files and the side-by-side PyTorch benchmarks (never needed by CI):
 OPTIONAL_PACKAGES=(python3-torch python3-numpy)
