@@ -352,7 +352,9 @@ int TrainStage(const ExperimentConfig& config_in, const tasks::Task& task, const
     darts = ResolveGaea(*config, task.info(), out);
     if (!darts.ok()) return Fail(std::string(darts.status().message()));
   }
-  absl::StatusOr<tasks::TaskData> data = LoadData(*config, task, tasks::DataVariant::kBackbone);
+  // The DARTS retrain path's data (FSD50K drops the first frame there, as the original's DARTS loader).
+  const tasks::DataVariant variant = gaea ? tasks::DataVariant::kDartsEval : tasks::DataVariant::kBackbone;
+  absl::StatusOr<tasks::TaskData> data = LoadData(*config, task, variant);
   if (!data.ok()) return Fail(std::string(data.status().message()));
   Generator init = Generator(static_cast<uint64_t>(config->seed())).Fork("model/init");
   std::shared_ptr<nn::Module> model;
