@@ -7,10 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
 #include "nas/darts/genotype_check.h"
-#include "ops/conv.h"
 #include "ops/elementwise.h"
 #include "ops/pool.h"
-#include "ops/reduce.h"
 #include "ops/shape_ops.h"
 
 namespace nb360::nas::darts {
@@ -186,18 +184,7 @@ Tensor EvalNetwork::Features(const Tensor& x, std::vector<Shape>* cell_shapes) {
 }
 
 Tensor EvalNetwork::Head(const Tensor& h) {
-  switch (config_.kind) {
-    case EvalNetworkConfig::kPoint2d:
-      return classifier_->Forward(GlobalAvgPool2d(h));  // (N, C, H, W) -> (N, C) -> (N, classes)
-    case EvalNetworkConfig::k1d:
-      return classifier_->Forward(Mean(h, {2}));  // (N, C, L) -> (N, C) -> (N, classes)
-    case EvalNetworkConfig::kDense: {
-      // (N, 4C, H, W): the Linear at every pixel is a 1x1 convolution with its weight.
-      const Tensor w = classifier_->weight().Reshape({config_.num_classes, h.shape()[1], 1, 1});
-      return nb360::Conv2d(h, w, classifier_->bias(), Conv2dParams{});
-    }
-  }
-  return Tensor();
+  return ClassifierHead(*classifier_, h, config_.kind == EvalNetworkConfig::kDense);
 }
 
 Tensor EvalNetwork::Forward(const Tensor& x) { return Head(Run(x, nullptr, nullptr)); }

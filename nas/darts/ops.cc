@@ -6,8 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "engine/autograd.h"
 #include "engine/check.h"
+#include "ops/conv.h"
 #include "ops/elementwise.h"
 #include "ops/pool.h"
+#include "ops/reduce.h"
 #include "ops/shape_ops.h"
 
 namespace nb360::nas::darts {
@@ -185,6 +187,16 @@ Tensor DropPath(const Tensor& x, double p, Generator& gen) {
     mask = Mul(mask, 1.0 / (1.0 - p));
   }
   return Mul(x, mask.To(x.device()));
+}
+
+Tensor ClassifierHead(nn::Linear& classifier, const Tensor& h, bool dense) {
+  if (dense) {
+    const int64_t classes = classifier.weight().shape()[0];
+    const Tensor w = classifier.weight().Reshape({classes, h.shape()[1], 1, 1});
+    return nb360::Conv2d(h, w, classifier.bias(), Conv2dParams{});
+  }
+  if (h.dim() == 4) return classifier.Forward(GlobalAvgPool2d(h));
+  return classifier.Forward(Mean(h, {2}));
 }
 
 }  // namespace nb360::nas::darts

@@ -128,6 +128,11 @@ bool IsIdentityOp(const nn::Module& m);
 // otherwise (mask (N, 1, ..., 1) drawn from `gen`). p in [0, 1). Returns x itself when p == 0.
 Tensor DropPath(const Tensor& x, double p, Generator& gen);
 
+// The DARTS networks' head on the last cell's output h: global average pool + `classifier`
+// ((N, C, H, W) or (N, C, L) -> (N, classes)), or, `dense`, the Linear at every pixel as a 1x1
+// convolution with its weight ((N, C, H, W) -> (N, classes, H, W)).
+Tensor ClassifierHead(nn::Linear& classifier, const Tensor& h, bool dense);
+
 }  // namespace nb360::nas::darts
 
 #endif  // NB360_NAS_DARTS_OPS_H_

@@ -1,7 +1,17 @@
 // nas/darts/render.cc: Genotype -> Graphviz DOT with a cluster per cell.
 #include "nas/darts/render.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace nb360::nas::darts {
 namespace {
@@ -59,6 +69,48 @@ std::string GenotypeToDot(const Genotype& g, std::string_view title) {
   AppendCell("reduce", "reduction cell", g.reduce, g.reduce_concat, &out);
   out += "}\n";
   return out;
+}
+
+std::string FindDotProgram() {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  for (absl::string_view dir : absl::StrSplit(path, ':')) {
+    if (dir.empty()) continue;
+    const std::string candidate = absl::StrCat(dir, "/dot");
+    if (access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) return candidate;
+  }
+  return "";
+}
+
+absl::Status RenderDotFile(const std::string& dot_program, const std::string& dot_path,
+                           const std::string& out_path) {
+  const std::string format = std::filesystem::path(out_path).extension().string();
+  if (format != ".svg" && format != ".png") {
+    return absl::InvalidArgumentError(absl::StrCat(out_path, ": a picture must end in .svg or .png"));
+  }
+  const std::vector<std::string> args = {dot_program, absl::StrCat("-T", format.substr(1)), dot_path, "-o",
+                                         out_path};
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("running ", dot_program, ": fork failed: ", std::strerror(errno)));
+  if (pid == 0) {
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) {
+    return absl::InternalError(absl::StrCat("running ", dot_program, ": waitpid failed: ", std::strerror(errno)));
+  }
+  if (!WIFEXITED(status)) {
+    return absl::InternalError(absl::StrCat(dot_program, " was killed by signal ", WTERMSIG(status)));
+  }
+  if (WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat(dot_program, " exited with status ", WEXITSTATUS(status),
+                                            " rendering ", dot_path));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace nb360::nas::darts

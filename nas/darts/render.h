@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "nas/darts/genotype.h"
 
 namespace nb360::nas::darts {
@@ -21,6 +22,14 @@ namespace nb360::nas::darts {
 // The DOT text; `title` labels the whole graph (empty: no label). Invalid input indices still render
 // (as nodes named after the index), so a broken genotype can be looked at.
 std::string GenotypeToDot(const Genotype& g, std::string_view title);
+
+// Graphviz's `dot` program: the first executable "dot" on PATH, or "" when it is not installed.
+std::string FindDotProgram();
+
+// Runs `dot_program -T<svg|png> dot_path -o out_path` (no shell; the format from out_path's extension)
+// and returns an error naming the program and the failure when it does not exit 0.
+absl::Status RenderDotFile(const std::string& dot_program, const std::string& dot_path,
+                           const std::string& out_path);
 
 }  // namespace nb360::nas::darts
 

@@ -6,22 +6,17 @@
 // (Debian package graphviz, looked up on PATH, or --dot_program) turns it into the picture; without
 // `dot` the program fails with a message naming it. Relative paths are relative to where `bazel run`
 // was invoked (BUILD_WORKING_DIRECTORY).
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "engine/io/atomic_file.h"
 #include "nas/darts/genotype_text.h"
 #include "nas/darts/recorded_genotypes.h"
@@ -45,43 +40,6 @@ std::string UserPath(const std::string& p) {
 int Fail(const std::string& what) {
   std::fprintf(stderr, "render_genotype: %s\n", what.c_str());
   return 1;
-}
-
-// The first executable `name` on PATH, or "".
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return "";
-  for (absl::string_view dir : absl::StrSplit(path, ':')) {
-    if (dir.empty()) continue;
-    const std::string candidate = absl::StrCat(dir, "/", name);
-    if (access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) return candidate;
-  }
-  return "";
-}
-
-// Runs argv[0] with argv (no shell); the exit status, or -1 with *error set if it could not run.
-int RunProgram(const std::vector<std::string>& args, std::string* error) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) {
-    *error = absl::StrCat("fork failed: ", std::strerror(errno));
-    return -1;
-  }
-  if (pid == 0) {
-    execv(argv[0], argv.data());
-    std::fprintf(stderr, "render_genotype: cannot run %s: %s\n", argv[0], std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) {
-    *error = absl::StrCat("waitpid failed: ", std::strerror(errno));
-    return -1;
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  *error = absl::StrCat(args[0], " was killed by signal ", WTERMSIG(status));
-  return -1;
 }
 
 int Run() {
@@ -109,19 +67,14 @@ int Run() {
   }
 
   std::string dot = absl::GetFlag(FLAGS_dot_program);
-  if (dot.empty()) dot = FindOnPath("dot");
+  if (dot.empty()) dot = FindDotProgram();
   if (dot.empty() || access(dot.c_str(), X_OK) != 0) {
     return Fail(absl::StrCat("cannot make ", out, ": Graphviz's `dot` program is not installed (",
                              dot.empty() ? std::string("not found on PATH") : absl::StrCat(dot, " is not executable"),
                              "; on Debian: apt-get install graphviz). The DOT graph was written to ", dot_path,
                              "; use --out=FILE.dot to skip the picture."));
   }
-  std::string error;
-  const int rc = RunProgram({dot, absl::StrCat("-T", ext.substr(1)), dot_path, "-o", out}, &error);
-  if (rc != 0) {
-    return Fail(error.empty() ? absl::StrCat(dot, " exited with status ", rc, " rendering ", dot_path)
-                              : absl::StrCat("running ", dot, ": ", error));
-  }
+  if (absl::Status s = RenderDotFile(dot, dot_path, out); !s.ok()) return Fail(std::string(s.message()));
   std::printf("wrote %s and %s\n", dot_path.c_str(), out.c_str());
   return 0;
 }

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
 #include "nas/darts/discretize.h"
-#include "ops/conv.h"
 #include "ops/elementwise.h"
 #include "ops/pool.h"
 #include "ops/reduce.h"
@@ -232,19 +231,7 @@ Tensor SearchNetwork::Features(const Tensor& x, std::vector<Shape>* cell_shapes)
 }
 
 Tensor SearchNetwork::Forward(const Tensor& x) {
-  const Tensor h = Features(x);
-  switch (config_.kind) {
-    case SearchNetworkConfig::kPoint2d:
-      return classifier_->Forward(GlobalAvgPool2d(h));  // (N, C, H, W) -> (N, C) -> (N, classes)
-    case SearchNetworkConfig::k1d:
-      return classifier_->Forward(Mean(h, {2}));  // (N, C, L) -> (N, C) -> (N, classes)
-    case SearchNetworkConfig::kDense: {
-      // (N, 4C, H, W): the Linear at every pixel is a 1x1 convolution with its weight.
-      const Tensor w = classifier_->weight().Reshape({config_.num_classes, h.shape()[1], 1, 1});
-      return nb360::Conv2d(h, w, classifier_->bias(), Conv2dParams{});
-    }
-  }
-  return Tensor();
+  return ClassifierHead(*classifier_, Features(x), config_.kind == SearchNetworkConfig::kDense);
 }
 
 Genotype SearchNetwork::genotype() const {

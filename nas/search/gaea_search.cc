@@ -1,10 +1,6 @@
 // nas/search/gaea_search.cc: the GAEA PC-DARTS search loop (see gaea_search.h).
 #include "nas/search/gaea_search.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -19,7 +15,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/checkpoint.h"
 #include "engine/io/json.h"
@@ -31,6 +26,7 @@
 #include "nas/darts/render.h"
 #include "tasks/common/bilevel.h"
 #include "tasks/train/progress.h"
+#include "tasks/train/run_support.h"
 #include "tasks/train/schedule.h"
 #include "tasks/train/trainer.h"
 
@@ -45,86 +41,11 @@ using tasks::EvalRecord;
 using tasks::Split;
 using tasks::StepPosition;
 
-// ---- Signals (as the trainer: the first SIGINT/SIGTERM is noted, a second one kills) ----------
-
-std::atomic<int> g_signal{0};
-
-extern "C" void OnSearchStopSignal(int sig) {
-  if (g_signal.load() != 0) {
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-    return;
-  }
-  g_signal.store(sig);
-}
-
-class SignalScope {
- public:
-  SignalScope() {
-    g_signal.store(0);
-    struct sigaction sa = {};
-    sa.sa_handler = OnSearchStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalScope() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  int pending() const { return g_signal.load(); }
-
- private:
-  struct sigaction old_int_ = {}, old_term_ = {};
-};
-
-const char* SignalName(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal"; }
-
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-std::string ExactDouble(double x) { return absl::StrFormat("%.17g", x); }
-
-absl::Status Annotate(const absl::Status& s, const std::string& prefix) {
-  return absl::Status(s.code(), prefix + std::string(s.message()));
-}
-
-absl::StatusOr<double> GetDouble(const io::Checkpoint& c, const std::string& key, const std::string& path) {
-  auto it = c.metadata.find(key);
-  if (it == c.metadata.end()) return absl::DataLossError(path + ": checkpoint has no metadata '" + key + "'");
-  char* end = nullptr;
-  const double v = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != 0) {
-    return absl::DataLossError(path + ": checkpoint metadata '" + key + "' is not a number");
-  }
-  return v;
-}
-
-// The first executable `name` on PATH, or "".
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return "";
-  for (absl::string_view dir : absl::StrSplit(path, ':')) {
-    if (dir.empty()) continue;
-    const std::string candidate = absl::StrCat(dir, "/", name);
-    if (access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate;
-  }
-  return "";
-}
-
-// Runs `args` (no shell) and returns its exit status (-1: could not start).
-int RunProgram(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using tasks::Annotate;
+using tasks::ExactDouble;
+using tasks::GetDouble;
+using tasks::Seconds;
+using tasks::SignalName;
 
 // ---- Run state -----------------------------------------------------------------------------------
 
@@ -191,7 +112,7 @@ class SearchRun {
   darts::EG a_opt_;
   tasks::BilevelLoader loader_;
   SearchState st_;
-  SignalScope signals_;
+  tasks::StopSignalScope signals_;
   std::unique_ptr<tasks::Progress> progress_;
   Clock::time_point segment_start_ = Clock::now();
   std::string last_checkpoint_;
@@ -461,9 +382,8 @@ absl::Status SearchRun::WriteOutputs(GaeaSearchResult* out) {
     return s;
   }
   std::string picture = "genotype.dot (no SVG: Graphviz's `dot` is not installed)";
-  if (const std::string dot = FindOnPath("dot"); !dot.empty()) {
-    const std::string svg = (dir / "genotype.svg").string();
-    picture = RunProgram({dot, "-Tsvg", dot_path, "-o", svg}) == 0
+  if (const std::string dot = darts::FindDotProgram(); !dot.empty()) {
+    picture = darts::RenderDotFile(dot, dot_path, (dir / "genotype.svg").string()).ok()
                   ? "genotype.dot and genotype.svg"
                   : "genotype.dot (dot failed to make the SVG)";
   }

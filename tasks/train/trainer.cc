@@ -1,7 +1,5 @@
 #include "tasks/train/trainer.h"
 
-#include <csignal>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +22,7 @@
 #include "tasks/common/loader.h"
 #include "tasks/common/tiling.h"
 #include "tasks/train/progress.h"
+#include "tasks/train/run_support.h"
 #include "tasks/train/schedule.h"
 
 namespace nb360::tasks {
@@ -32,62 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// ---- Signals -------------------------------------------------------------------------------------
-
-std::atomic<int> g_signal{0};
-
-extern "C" void OnStopSignal(int sig) {
-  if (g_signal.load() != 0) {  // second signal: die the default way
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-    return;
-  }
-  g_signal.store(sig);
-}
-
-// Installs the SIGINT / SIGTERM handlers for the scope of one Train call.
-class SignalScope {
- public:
-  SignalScope() {
-    g_signal.store(0);
-    struct sigaction sa = {};
-    sa.sa_handler = OnStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalScope() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  int pending() const { return g_signal.load(); }
-
- private:
-  struct sigaction old_int_ = {}, old_term_ = {};
-};
-
-const char* SignalName(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal"; }
-
 // ---- Small helpers -------------------------------------------------------------------------------
-
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-std::string ExactDouble(double x) { return absl::StrFormat("%.17g", x); }
-
-absl::StatusOr<double> GetDouble(const io::Checkpoint& c, const std::string& key, const std::string& path) {
-  auto it = c.metadata.find(key);
-  if (it == c.metadata.end()) return absl::DataLossError(path + ": checkpoint has no metadata '" + key + "'");
-  char* end = nullptr;
-  const double v = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != 0) {
-    return absl::DataLossError(path + ": checkpoint metadata '" + key + "' is not a number: '" + it->second + "'");
-  }
-  return v;
-}
-
-absl::Status Annotate(const absl::Status& s, const std::string& prefix) {
-  return absl::Status(s.code(), prefix + std::string(s.message()));
-}
 
 // Every Dropout module of the model with its dotted name ("" for the root).
 std::vector<std::pair<std::string, nn::Dropout*>> DropoutModules(nn::Module& model) {
@@ -260,7 +204,7 @@ class Run {
   optim::SGD opt_;
   Loader loader_;
   RunState st_;
-  SignalScope signals_;
+  StopSignalScope signals_;
   std::unique_ptr<Progress> progress_;
   Clock::time_point segment_start_ = Clock::now();
   std::string last_checkpoint_;
