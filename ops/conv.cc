@@ -11,7 +11,7 @@ namespace nb360 {
 
 bool Conv2dParams::operator==(const Conv2dParams& o) const {
   return stride_h == o.stride_h && stride_w == o.stride_w && pad_h == o.pad_h && pad_w == o.pad_w &&
-         dilation_h == o.dilation_h && dilation_w == o.dilation_w && groups == o.groups;
+         dilation_h == o.dilation_h && dilation_w == o.dilation_w && groups == o.groups && precision == o.precision;
 }
 
 bool Conv1dParams::operator==(const Conv1dParams& o) const {
@@ -58,6 +58,14 @@ void CheckOperands(const char* op, const Tensor& x, const Tensor& w, const Tenso
   }
 }
 
+// p with the precision the op runs in: bf16 where asked for (by p or this thread's autocast scope)
+// and the data are float32, float32 otherwise.
+Conv2dParams WithAutocast(Conv2dParams p, DType dtype) {
+  const bool bf16 = p.precision == MathPrecision::kBFloat16 || AutocastPrecision() == MathPrecision::kBFloat16;
+  p.precision = bf16 && dtype == DType::kFloat32 ? MathPrecision::kBFloat16 : MathPrecision::kFloat32;
+  return p;
+}
+
 const Conv2dKernels& Kernels(const Tensor& like) { return GetKernels<Conv2dKernels>(OpKind::kConv2d, like); }
 
 // The gradient in the forward's dtype, channels-last as it comes or else contiguous.
@@ -69,8 +77,9 @@ Tensor Prepare(const Tensor& g, DType dtype) {
 // The convolution with output size (oh, ow) fixed by the caller (a right/bottom padding that
 // differs from the left/top one shows only there). Channels-last x gives channels-last y and gx
 // (engine/memory_format.h); the kernels take either format.
-Tensor Conv2dCore(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p, int64_t oh,
-                  int64_t ow) {
+Tensor Conv2dCore(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& params,
+                  int64_t oh, int64_t ow) {
+  const Conv2dParams p = WithAutocast(params, x.dtype());
   const int64_t n = x.size(0), o = weight.size(0);
   const Conv2dKernels& k = Kernels(x);
   const bool channels_last = IsChannelsLast(x);
@@ -155,9 +164,9 @@ Tensor Conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 Tensor ConvTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const ConvTranspose2dParams& p) {
   const char* op = "ConvTranspose2d";
-  const Conv2dParams cp{p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups};
+  const Conv2dParams cp0{p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dilation_h, p.dilation_w, p.groups};
   const int64_t o = weight.defined() && weight.dim() == 4 ? weight.size(1) * p.groups : 0;
-  CheckOperands(op, x, weight, bias, o, cp);
+  CheckOperands(op, x, weight, bias, o, cp0);
   const int64_t n = x.size(0), c = x.size(1);
   NB_CHECK(c % p.groups == 0 && weight.size(0) == c, op, ": input ", x.Describe(), " and weight ",
            weight.Describe(), " do not fit groups ", p.groups,
@@ -166,14 +175,15 @@ Tensor ConvTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
                p.output_pad_h < std::max(p.stride_h, p.dilation_h) &&
                p.output_pad_w < std::max(p.stride_w, p.dilation_w),
            op, ": output padding (", p.output_pad_h, ", ", p.output_pad_w,
-           ") must be smaller than the stride or the dilation; ", ParamString(cp));
+           ") must be smaller than the stride or the dilation; ", ParamString(cp0));
   const int64_t oh =
       (x.size(2) - 1) * p.stride_h - 2 * p.pad_h + p.dilation_h * (weight.size(2) - 1) + p.output_pad_h + 1;
   const int64_t ow =
       (x.size(3) - 1) * p.stride_w - 2 * p.pad_w + p.dilation_w * (weight.size(3) - 1) + p.output_pad_w + 1;
   NB_CHECK(oh >= 1 && ow >= 1, op, ": input ", x.Describe(), " with weight ", weight.Describe(), " and ",
-           ParamString(cp), " gives an empty output (", oh, ", ", ow, ")");
+           ParamString(cp0), " gives an empty output (", oh, ", ", ow, ")");
   const Conv2dKernels& k = Kernels(x);
+  const Conv2dParams cp = WithAutocast(cp0, x.dtype());
   const Tensor xc = x.Detach().Contiguous();
   const Tensor wc = weight.Detach().Contiguous();
   // The conv whose input is y (N, O, OH, OW) and whose output is x has weight (C, O/groups, KH, KW).

@@ -12,12 +12,16 @@
 
 #include <cstdint>
 
+#include "engine/precision.h"
 #include "engine/tensor.h"
 
 namespace nb360 {
 
 struct Conv2dParams {
   int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1, groups = 1;
+  // kBFloat16: the bf16 autocast numerics of engine/precision.h (float32 tensors only). The front
+  // ends set it from AutocastPrecision() when the op is created; kernels must honour it.
+  MathPrecision precision = MathPrecision::kFloat32;
   bool operator==(const Conv2dParams& o) const;
   bool operator!=(const Conv2dParams& o) const { return !(*this == o); }
 };

@@ -18,7 +18,7 @@ Tensor GemmOperand(const Tensor& t) {
 }
 
 // (..., M, K) @ (..., K, N) on 3-d+ operands, no autograd.
-Tensor MatmulNoGrad(const Tensor& a, const Tensor& b) {
+Tensor MatmulNoGrad(const Tensor& a, const Tensor& b, MathPrecision precision) {
   NB_CHECK(a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2], "Matmul: inner dimensions differ: ",
            a.Describe(), " @ ", b.Describe());
   const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
@@ -67,7 +67,9 @@ Tensor MatmulNoGrad(const Tensor& a, const Tensor& b) {
   Shape out_shape = batch;
   out_shape.insert(out_shape.end(), {m, n});
   Tensor out = Tensor::Empty(out_shape, dt, a.device());
-  GetKernels<MatmulKernels>(OpKind::kMatmul, fa).forward(fa, fb, MakeView(out, {nb, m, n}, {m * n, n, 1}, 0));
+  if (dt != DType::kFloat32) precision = MathPrecision::kFloat32;
+  GetKernels<MatmulKernels>(OpKind::kMatmul, fa)
+      .forward(fa, fb, MakeView(out, {nb, m, n}, {m * n, n, 1}, 0), precision);
   return out;
 }
 
@@ -79,12 +81,14 @@ Tensor Matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1) return Matmul(a.Unsqueeze(0), b).Squeeze(-2);
   if (b.dim() == 1) return Matmul(a, b.Unsqueeze(1)).Squeeze(-1);
   const Tensor a3 = a.Detach(), b3 = b.Detach();
-  Tensor out = MatmulNoGrad(a3, b3);
+  const MathPrecision precision = AutocastPrecision();
+  Tensor out = MatmulNoGrad(a3, b3, precision);
   if (NeedsGrad({&a, &b})) {
-    RecordOp("matmul", {a, b}, out, [a3, b3, ra = a.requires_grad(), rb = b.requires_grad()](const Tensor& g) {
+    RecordOp("matmul", {a, b}, out,
+             [a3, b3, precision, ra = a.requires_grad(), rb = b.requires_grad()](const Tensor& g) {
       Tensor ga, gb;
-      if (ra) ga = SumToShape(MatmulNoGrad(g, b3.Transpose(-1, -2)), a3.shape()).To(a3.dtype());
-      if (rb) gb = SumToShape(MatmulNoGrad(a3.Transpose(-1, -2), g), b3.shape()).To(b3.dtype());
+      if (ra) ga = SumToShape(MatmulNoGrad(g, b3.Transpose(-1, -2), precision), a3.shape()).To(a3.dtype());
+      if (rb) gb = SumToShape(MatmulNoGrad(a3.Transpose(-1, -2), g, precision), b3.shape()).To(b3.dtype());
       return Grads{ga, gb};
     });
   }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ops/cpu/bf16_reference.h"
 #include "ops/cpu/conv_depthwise.h"
 #include "ops/cpu/conv_dnnl.h"
 #include "ops/cpu/conv_loops.h"
@@ -113,9 +114,42 @@ void BackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, co
                    [&](auto tag) { ConvBackwardWeightLoops<decltype(tag)>(p, x, gy, gw, gb); });
 }
 
+// ---------------------------------------------------------------- bf16 autocast reference
+// (engine/precision.h): rounded operands through the float32 kernels, rounded results; the bias is
+// added, and its gradient summed, in float32 outside the rounding (as the CUDA kernels do).
+
+Conv2dParams Float32(Conv2dParams p) {
+  p.precision = MathPrecision::kFloat32;
+  return p;
+}
+
+bool Bf16(const Conv2dParams& p) { return p.precision == MathPrecision::kBFloat16; }
+
+void ForwardAny(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
+  if (!Bf16(p) || x.numel() == 0 || y.numel() == 0) return Forward(Float32(p), x, w, b, y);
+  Forward(Float32(p), RoundedBFloat16(x), RoundedBFloat16(w), Tensor(), y);
+  RoundBFloat16InPlace(y);
+  if (b.defined()) AddChannelBias(y, b);
+}
+
+void BackwardDataAny(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
+  if (!Bf16(p) || gy.numel() == 0 || gx.numel() == 0) return BackwardData(Float32(p), gy, w, gx);
+  BackwardData(Float32(p), RoundedBFloat16(gy), RoundedBFloat16(w), gx);
+  RoundBFloat16InPlace(gx);
+}
+
+void BackwardWeightAny(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
+                       const Tensor& gb) {
+  if (!Bf16(p) || x.numel() == 0 || gy.numel() == 0) return BackwardWeight(Float32(p), x, gy, gw, gb);
+  if (gb.defined()) SumPerChannel(gy, gb);
+  if (gw.numel() == 0) return;
+  BackwardWeight(Float32(p), RoundedBFloat16(x), RoundedBFloat16(gy), gw, Tensor());
+  RoundBFloat16InPlace(gw);
+}
+
 }  // namespace
 
-const Conv2dKernels kConv2d = {Forward, BackwardData, BackwardWeight};
+const Conv2dKernels kConv2d = {ForwardAny, BackwardDataAny, BackwardWeightAny};
 
 }  // namespace cpu
 }  // namespace nb360

@@ -3,6 +3,7 @@
 
 #include "engine/parallel.h"
 #include "ops/matmul.h"
+#include "ops/cpu/bf16_reference.h"
 
 namespace nb360 {
 namespace cpu {
@@ -63,7 +64,14 @@ void ForwardT(const Tensor& a, const Tensor& b, const Tensor& out) {
   run(0, nb);
 }
 
-void Forward(const Tensor& a, const Tensor& b, const Tensor& out) {
+void Forward(const Tensor& a, const Tensor& b, const Tensor& out, MathPrecision precision) {
+  if (precision == MathPrecision::kBFloat16 && a.dtype() == DType::kFloat32) {
+    // The bf16 autocast reference (engine/precision.h): rounded operands (contiguous copies), the
+    // float32 GEMM, a rounded result.
+    ForwardT<float>(RoundedBFloat16(a), RoundedBFloat16(b), out);
+    RoundBFloat16InPlace(out);
+    return;
+  }
   DispatchFloating(a.dtype(), "matmul", [&](auto tag) { ForwardT<decltype(tag)>(a, b, out); });
 }
 

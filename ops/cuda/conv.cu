@@ -6,7 +6,7 @@
 // weight then as a KRSC copy, the weight gradient through one), otherwise in NCHW; operands in the
 // other format are copied in (inputs) or computed into a buffer and copied out (outputs). float64
 // always runs in NCHW (cuDNN's NHWC kernels are for float types; PyTorch does the same). If no
-// cuDNN algorithm runs a problem in NHWC it is retried in NCHW.
+// cuDNN algorithm runs a problem in one format it is retried in the other.
 // Padding: cuDNN pads symmetrically. The output size may imply a bottom/right padding other than
 // the top/left one (RightPad, as ops/cpu/conv_dnnl.cc: Conv1d's right padding, a transposed conv's
 // output padding); such a dimension runs on an explicitly zero-padded copy of the input side with
@@ -17,7 +17,11 @@
 // atomics; a non-deterministic one runs only if no deterministic one does); the first that runs is
 // kept in a cache of descriptors + candidates under the cuDNN handle's lock. Workspace comes from
 // the caching allocator. Math: float32 uses CUDNN_FMA_MATH (no TF32) unless the TF32 switch
-// (ops/cuda/tf32.h) is on, then the algorithm's math type (tensor ops allowed); float64 is plain.
+// (engine/precision.h) is on, then the algorithm's math type (tensor ops allowed); float64 is plain.
+// bf16 autocast (engine/precision.h, Conv2dParams::precision): the operands are converted to bf16
+// buffers (memory order kept), cuDNN runs CUDNN_DATA_BFLOAT16 tensors with float32 compute and
+// tensor-op math, and the bf16 result is widened into the float32 output; the bias is added in
+// float32 afterwards and its gradient summed from the float32 gy (as ops/cpu/bf16_reference.h).
 // Bias: added by a kernel of ours after the convolution; its gradient is a per-channel reduction of
 // gy over (N, OH, OW), one block per channel in a fixed order (deterministic, no atomics).
 #include <algorithm>
@@ -35,8 +39,9 @@
 #include "engine/memory_format.h"
 #include "engine/tensor.h"
 #include "ops/conv.h"
+#include "ops/cuda/bf16_convert.h"
 #include "ops/cuda/cudnn_util.h"
-#include "ops/cuda/tf32.h"
+#include "engine/precision.h"
 
 namespace nb360 {
 namespace cuda {
@@ -200,6 +205,8 @@ std::optional<Format> FormatOf(const Tensor& t) {
   return std::nullopt;
 }
 
+Format Other(Format f) { return f == Format::kNhwc ? Format::kNchw : Format::kNhwc; }
+
 // The format a pass prefers for data operands a and b (see the header comment).
 Format PreferredFormat(const Tensor& a, const Tensor& b) {
   if (a.dtype() != DType::kFloat32) return Format::kNchw;
@@ -270,13 +277,14 @@ struct Problem {
   DType dtype;
   Format format;
   bool tf32;
+  bool bf16;  // bf16 autocast: bf16 operands and results, float32 compute (engine/precision.h)
   int64_t n, c, h, w, o, oh, ow, kh, kw, pad_h, pad_w, stride_h, stride_w, dilation_h, dilation_w, groups;
 
-  std::array<int64_t, 20> Fields() const {
-    const int64_t kind[4] = {static_cast<int64_t>(pass), static_cast<int64_t>(dtype), static_cast<int64_t>(format),
-                             tf32};
-    return {kind[0], kind[1], kind[2], kind[3], n, c, h, w, o, oh, ow, kh, kw, pad_h, pad_w, stride_h, stride_w,
-            dilation_h, dilation_w, groups};
+  std::array<int64_t, 21> Fields() const {
+    const int64_t kind[5] = {static_cast<int64_t>(pass), static_cast<int64_t>(dtype), static_cast<int64_t>(format),
+                             tf32, bf16};
+    return {kind[0], kind[1],  kind[2], kind[3], kind[4],  n,        c,          h,          w,      o, oh,
+            ow,      kh,       kw,      pad_h,   pad_w,    stride_h, stride_w,   dilation_h, dilation_w, groups};
   }
   bool operator==(const Problem& other) const { return Fields() == other.Fields(); }
 };
@@ -295,7 +303,8 @@ Problem MakeProblem(Pass pass, const Conv2dParams& p, const Mapping& m, DType dt
   pr.pass = pass;
   pr.dtype = dtype;
   pr.format = m.format;
-  pr.tf32 = dtype == DType::kFloat32 && AllowTf32();
+  pr.bf16 = dtype == DType::kFloat32 && p.precision == MathPrecision::kBFloat16;
+  pr.tf32 = dtype == DType::kFloat32 && !pr.bf16 && AllowTf32();
   pr.n = in[0];
   pr.c = in[1];
   pr.h = m.h.extent;  // the padded copy's extent where padding is explicit
@@ -343,8 +352,9 @@ int ToInt(int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-cudnnDataType_t DataType(DType dtype) {
-  if (dtype == DType::kFloat32) return CUDNN_DATA_FLOAT;
+// The data type of the operands cuDNN sees (bf16 buffers under autocast).
+cudnnDataType_t DataType(DType dtype, bool bf16) {
+  if (dtype == DType::kFloat32) return bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
   if (dtype == DType::kFloat64) return CUDNN_DATA_DOUBLE;
   ThrowError("Conv2d (CUDA): dtype ", DTypeName(dtype), " is not supported (float32 or float64 expected)");
 }
@@ -354,11 +364,13 @@ cudnnTensorFormat_t TensorFormat(Format f) { return f == Format::kNhwc ? CUDNN_T
 // The math type the problem asks for (the convolution descriptor's before the heuristic runs).
 cudnnMathType_t RequestedMath(const Problem& pr) {
   if (pr.dtype != DType::kFloat32) return CUDNN_DEFAULT_MATH;
+  if (pr.bf16) return CUDNN_TENSOR_OP_MATH;
   return pr.tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
 }
 
 void SetDescriptors(const Problem& pr, Plan* plan) {
-  const cudnnDataType_t dt = DataType(pr.dtype);
+  const cudnnDataType_t dt = DataType(pr.dtype, pr.bf16);
+  const cudnnDataType_t compute = pr.bf16 ? CUDNN_DATA_FLOAT : dt;  // bf16: float32 accumulation
   const cudnnTensorFormat_t tf = TensorFormat(pr.format);
   CudnnCheck(cudnnCreateTensorDescriptor(&plan->x), "cudnnCreateTensorDescriptor");
   CudnnCheck(cudnnCreateTensorDescriptor(&plan->y), "cudnnCreateTensorDescriptor");
@@ -376,7 +388,7 @@ void SetDescriptors(const Problem& pr, Plan* plan) {
   CudnnCheck(cudnnSetConvolution2dDescriptor(plan->conv, ToInt(pr.pad_h, "padding"), ToInt(pr.pad_w, "padding"),
                                              ToInt(pr.stride_h, "stride"), ToInt(pr.stride_w, "stride"),
                                              ToInt(pr.dilation_h, "dilation"), ToInt(pr.dilation_w, "dilation"),
-                                             CUDNN_CROSS_CORRELATION, dt),
+                                             CUDNN_CROSS_CORRELATION, compute),
              "cudnnSetConvolution2dDescriptor");
   CudnnCheck(cudnnSetConvolutionGroupCount(plan->conv, ToInt(pr.groups, "groups")), "cudnnSetConvolutionGroupCount");
   CudnnCheck(cudnnSetConvolutionMathType(plan->conv, RequestedMath(pr)), "cudnnSetConvolutionMathType");
@@ -544,6 +556,21 @@ cudnnStatus_t RunProblem(const Problem& pr, const Pointers& ptr, Device device) 
   return result;
 }
 
+// Runs pr on dense float32 operands: x side xs, weight side ws, y side ys (the pass's output among
+// them preallocated). Under bf16 autocast cuDNN runs on bf16 copies of the inputs and a bf16
+// output buffer, which is widened into the float32 output.
+cudnnStatus_t RunDense(const Problem& pr, const Tensor& xs, const Tensor& ws, const Tensor& ys, Device device) {
+  if (!pr.bf16) return RunProblem(pr, {xs.raw_data(), ws.raw_data(), ys.raw_data()}, device);
+  const Tensor* out = pr.pass == Pass::kForward ? &ys : pr.pass == Pass::kBackwardData ? &xs : &ws;
+  auto side = [&](const Tensor& t) { return &t == out ? Bf16Buffer(t.numel(), device) : ToBf16Dense(t); };
+  const Tensor xb = side(xs), wb = side(ws), yb = side(ys);
+  const cudnnStatus_t s = RunProblem(pr, {xb.raw_data(), wb.raw_data(), yb.raw_data()}, device);
+  if (s == CUDNN_STATUS_SUCCESS) {
+    WidenBf16(pr.pass == Pass::kForward ? yb : pr.pass == Pass::kBackwardData ? xb : wb, *out);
+  }
+  return s;
+}
+
 [[noreturn]] void ThrowNoAlgorithm(Pass pass, cudnnStatus_t last, const Conv2dParams& p, const Tensor& in,
                                    const Tensor& w, const Tensor& out) {
   ThrowError("Conv2d (CUDA): no cuDNN algorithm runs ", PassName(pass), " (last status: ", cudnnGetErrorString(last),
@@ -568,7 +595,7 @@ cudnnStatus_t ForwardIn(Format f, const Conv2dParams& p, const Tensor& x, const 
   const Tensor ws = WeightIn(w, f);
   const Tensor ys = FormatOf(y) == f ? y : EmptyIn(f, y.shape(), y.dtype(), y.device());
   const Problem pr = MakeProblem(Pass::kForward, p, m, x.dtype(), x.shape(), w.shape(), y.shape());
-  const cudnnStatus_t s = RunProblem(pr, {xs.raw_data(), ws.raw_data(), ys.raw_data()}, x.device());
+  const cudnnStatus_t s = RunDense(pr, xs, ws, ys, x.device());
   if (s != CUDNN_STATUS_SUCCESS) return s;
   if (b.defined()) AddBias(ys, b);
   if (ys.raw_data() != y.raw_data()) y.CopyFrom(ys);
@@ -587,7 +614,7 @@ void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tens
   }
   const Format f = PreferredFormat(x, y);
   cudnnStatus_t s = ForwardIn(f, p, x, w, b, y);
-  if (s != CUDNN_STATUS_SUCCESS && f == Format::kNhwc) s = ForwardIn(Format::kNchw, p, x, w, b, y);
+  if (s != CUDNN_STATUS_SUCCESS) s = ForwardIn(Other(f), p, x, w, b, y);
   if (s != CUDNN_STATUS_SUCCESS) ThrowNoAlgorithm(Pass::kForward, s, p, x, w, y);
 }
 
@@ -603,7 +630,7 @@ cudnnStatus_t BackwardDataIn(Format f, const Conv2dParams& p, const Tensor& gy, 
     gxs = FormatOf(gx) == f ? gx : EmptyIn(f, gx.shape(), gx.dtype(), gx.device());
   }
   const Problem pr = MakeProblem(Pass::kBackwardData, p, m, gy.dtype(), gx.shape(), w.shape(), gy.shape());
-  const cudnnStatus_t s = RunProblem(pr, {gxs.raw_data(), ws.raw_data(), gys.raw_data()}, gy.device());
+  const cudnnStatus_t s = RunDense(pr, gxs, ws, gys, gy.device());
   if (s != CUDNN_STATUS_SUCCESS) return s;
   if (m.explicit_pad()) {
     WindowCopy(gx, gxs, -m.h.lead, -m.w.lead);  // crop; rows past the padded extent get 0
@@ -621,7 +648,7 @@ void BackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor& w, cons
   }
   const Format f = PreferredFormat(gy, gx);
   cudnnStatus_t s = BackwardDataIn(f, p, gy, w, gx);
-  if (s != CUDNN_STATUS_SUCCESS && f == Format::kNhwc) s = BackwardDataIn(Format::kNchw, p, gy, w, gx);
+  if (s != CUDNN_STATUS_SUCCESS) s = BackwardDataIn(Other(f), p, gy, w, gx);
   if (s != CUDNN_STATUS_SUCCESS) ThrowNoAlgorithm(Pass::kBackwardData, s, p, gx, w, gy);
 }
 
@@ -633,7 +660,7 @@ cudnnStatus_t BackwardWeightIn(Format f, const Conv2dParams& p, const Tensor& x,
   const bool direct = f == Format::kNchw && gw.is_contiguous();
   const Tensor gws = direct ? gw : EmptyIn(f, gw.shape(), gw.dtype(), gw.device());
   const Problem pr = MakeProblem(Pass::kBackwardWeight, p, m, x.dtype(), x.shape(), gw.shape(), gy.shape());
-  const cudnnStatus_t s = RunProblem(pr, {xs.raw_data(), gws.raw_data(), gys.raw_data()}, x.device());
+  const cudnnStatus_t s = RunDense(pr, xs, gws, gys, x.device());
   if (s != CUDNN_STATUS_SUCCESS) return s;
   if (!direct) gw.CopyFrom(gws);
   return CUDNN_STATUS_SUCCESS;
@@ -649,7 +676,7 @@ void BackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, co
   if (gw.numel() == 0) return;
   const Format f = PreferredFormat(x, gy);
   cudnnStatus_t s = BackwardWeightIn(f, p, x, gy, gw);
-  if (s != CUDNN_STATUS_SUCCESS && f == Format::kNhwc) s = BackwardWeightIn(Format::kNchw, p, x, gy, gw);
+  if (s != CUDNN_STATUS_SUCCESS) s = BackwardWeightIn(Other(f), p, x, gy, gw);
   if (s != CUDNN_STATUS_SUCCESS) ThrowNoAlgorithm(Pass::kBackwardWeight, s, p, x, gw, gy);
 }
 

@@ -9,14 +9,15 @@
 // matrix); a shared right operand with a contiguous batch of row-major left operands is one tall
 // GEMM (nb * M, K) @ (K, N), as on the CPU. The 64-bit-size API takes any size.
 // Math: float64 always in double precision; float32 in plain FMA math unless the TF32 switch
-// (ops/cuda/tf32.h) is on. cuBLAS gives bitwise-identical results run to run on one GPU model.
+// (engine/precision.h) is on. cuBLAS gives bitwise-identical results run to run on one GPU model.
 #include <algorithm>
 #include <cstdint>
 
 #include "engine/check.h"
 #include "engine/tensor.h"
+#include "ops/cuda/bf16_convert.h"
 #include "ops/cuda/cublas_util.h"
-#include "ops/cuda/tf32.h"
+#include "engine/precision.h"
 #include "ops/matmul.h"
 
 namespace nb360 {
@@ -70,8 +71,32 @@ void RunGemm(cublasHandle_t handle, const GemmCall& g, double) {
       "cublasDgemmStridedBatched_64");
 }
 
+// bf16 autocast (engine/precision.h): a and b as dense row-major bf16 matrices (one when shared by
+// the batch), cublasGemmStridedBatchedEx with float32 compute and a float32 output, which is then
+// rounded to bf16 (the CPU reference's numerics, ops/cpu/bf16_reference.h).
+void ForwardBf16(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const int64_t nb = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
+  int64_t stride_a = 0, stride_b = 0;
+  const Tensor ab = ToBf16Matrices(a, &stride_a);
+  const Tensor bb = ToBf16Matrices(b, &stride_b);
+  // A shared right operand under a batch of left operands: one tall GEMM (nb * M, K) @ (K, N).
+  const bool tall = nb > 1 && stride_b == 0 && stride_a != 0;
+  const int64_t rows = tall ? nb * m : m, batch = tall ? 1 : nb;
+  const float alpha = 1.0f, beta = 0.0f;
+  WithCublas([&](cublasHandle_t handle) {
+    CublasCheck(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    // Column-major view: out^T (N, rows) = b^T (N, K) @ a^T (K, rows), both row-major buffers as is.
+    CublasCheck(cublasGemmStridedBatchedEx_64(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, rows, k, &alpha, bb.raw_data(),
+                                              CUDA_R_16BF, n, stride_b, ab.raw_data(), CUDA_R_16BF, k,
+                                              tall ? 0 : stride_a, &beta, out.raw_data(), CUDA_R_32F, n,
+                                              tall ? 0 : m * n, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                "cublasGemmStridedBatchedEx_64 (bf16)");
+  });
+  RoundBf16InPlace(out);
+}
+
 // out (B, M, N) contiguous = a (B, M, K) @ b (B, K, N).
-void Forward(const Tensor& a, const Tensor& b, const Tensor& out) {
+void Forward(const Tensor& a, const Tensor& b, const Tensor& out, MathPrecision precision) {
   NB_CHECK(a.dtype() == b.dtype() && a.dtype() == out.dtype(), "matmul (CUDA): dtypes differ: ", a.Describe(), " @ ",
            b.Describe(), " -> ", out.Describe());
   const int64_t nb = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
@@ -80,6 +105,7 @@ void Forward(const Tensor& a, const Tensor& b, const Tensor& out) {
     out.Fill(0.0);
     return;
   }
+  if (precision == MathPrecision::kBFloat16 && a.dtype() == DType::kFloat32) return ForwardBf16(a, b, out);
   GemmCall g;
   g.a = SideOf(m, k, a.strides()[1], a.strides()[2], "a");
   g.b = SideOf(k, n, b.strides()[1], b.strides()[2], "b");
