@@ -19,6 +19,16 @@ void SetDeviceOps(DeviceType type, DeviceOps* ops) { Registry()[static_cast<int>
 
 DeviceOps* GetDeviceOps(DeviceType type) { return Registry()[static_cast<int>(type)].load(); }
 
+std::unique_ptr<DeviceGraph> DeviceOps::Capture(const std::function<void()>&) {
+  ThrowError("graph capture is not supported by this device's backend");
+}
+
+bool CapturingOn(Device device) {
+  if (device.is_cpu()) return false;
+  const DeviceOps* ops = GetDeviceOps(device.type);
+  return ops != nullptr && ops->Capturing();
+}
+
 DeviceOps& RequireDeviceOps(Device device, const char* what) {
   DeviceOps* ops = GetDeviceOps(device.type);
   NB_CHECK(ops != nullptr, what, ": tensor on ", device.ToString(),

@@ -7,11 +7,22 @@
 #ifndef NB360_ENGINE_DEVICE_OPS_H_
 #define NB360_ENGINE_DEVICE_OPS_H_
 
+#include <functional>
+#include <memory>
+
 #include "engine/device.h"
 
 namespace nb360 {
 
 class Tensor;
+
+// Device work recorded once and replayed (a CUDA graph): each Replay() queues the recorded kernels
+// again, on the same buffers, in order with other work of the device.
+class DeviceGraph {
+ public:
+  virtual ~DeviceGraph() = default;
+  virtual void Replay() = 0;
+};
 
 class DeviceOps {
  public:
@@ -23,7 +34,16 @@ class DeviceOps {
   virtual void Fill(const Tensor& dst, double value) = 0;
   // Waits until all work queued on the device is done.
   virtual void Synchronize() = 0;
+  // Runs `record` on the host once while the device work it queues is recorded into a graph instead
+  // of run (nothing runs until Replay). Memory allocated during the recording is kept for the graph.
+  // Host reads and host <-> device copies are errors while recording. The default: not supported.
+  virtual std::unique_ptr<DeviceGraph> Capture(const std::function<void()>& record);
+  // True while this thread is recording a graph for this device.
+  virtual bool Capturing() const { return false; }
 };
+
+// True while this thread records a graph for `device` (ops then leave out host-side checks).
+bool CapturingOn(Device device);
 
 // Registers (or, with null, removes) the ops of a non-CPU device type.
 void SetDeviceOps(DeviceType type, DeviceOps* ops);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/autograd.h"
+#include "engine/device_ops.h"
 #include "ops/elementwise.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
@@ -88,6 +90,57 @@ TargetPlan PlanTargets(const Tensor& logits, const Tensor& target, const Tensor&
   return plan;
 }
 
+// CrossEntropy's per-row plan as tensors on the logits' device: the class index per row (M, 1)
+// (0 for ignored rows), the coefficient per row (M) (weight[class], 0 when ignored; undefined when
+// all are 1), the keep mask (M) (undefined when no row is ignored) and the kMean divisor.
+struct RowPlan {
+  Tensor index, coef, keep;
+  Tensor total;             // device scalar (device targets), or undefined
+  double host_total = 0.0;  // host targets
+};
+
+RowPlan HostRowPlan(const Tensor& logits, const Tensor& target, const Tensor& weight, int64_t ignore_index) {
+  const TargetPlan p = PlanTargets(logits, target, weight, ignore_index);
+  const int64_t rows = static_cast<int64_t>(p.index.size());
+  const DType dt = logits.dtype();
+  const Device dev = logits.device();
+  RowPlan plan;
+  plan.index = Tensor::FromVector(p.index, {rows, 1}).To(dev);
+  if (weight.defined() || p.any_ignored) plan.coef = Tensor::FromVector(p.coef, {rows}).To(dt).To(dev);
+  if (p.any_ignored) plan.keep = Tensor::FromVector(p.keep, {rows}).To(dt).To(dev);
+  plan.host_total = p.total;
+  return plan;
+}
+
+// The plan from targets on a device, by device ops: no host round trip of the targets (so a captured
+// CUDA graph can hold the loss). Out-of-range targets are found with one host read, except while a
+// graph is being captured (then the step's targets are the caller's responsibility).
+RowPlan DeviceRowPlan(const Tensor& logits, const Tensor& target, const Tensor& weight, int64_t ignore_index) {
+  NoGradGuard no_grad;
+  const Device dev = logits.device();
+  const DType dt = logits.dtype();
+  const int64_t classes = logits.shape()[1];
+  NB_CHECK(target.device() == dev, "CrossEntropy: target ", target.Describe(), " and logits ", logits.Describe(),
+           " are on different devices");
+  const Tensor t = target.Reshape({-1});
+  const Tensor keep = Ne(t, Tensor::Full({}, static_cast<double>(ignore_index), DType::kInt64, dev));
+  const Tensor index = Where(keep, t, Tensor::Zeros({}, DType::kInt64, dev));
+  if (!CapturingOn(dev)) {
+    const Tensor bad = Add(Lt(index, Tensor::Zeros({}, DType::kInt64, dev)).To(DType::kInt64),
+                           Ge(index, Tensor::Full({}, static_cast<double>(classes), DType::kInt64, dev)).To(DType::kInt64));
+    if (Sum(bad).item() > 0) {
+      PlanTargets(logits, target.To(Device::CPU()), Tensor(), ignore_index);  // throws, naming the first
+      ThrowError("CrossEntropy: a target value of ", target.Describe(), " is outside [0, ", classes, ")");
+    }
+  }
+  RowPlan plan;
+  plan.index = index.Reshape({-1, 1});
+  plan.keep = keep.To(dt);
+  plan.coef = weight.defined() ? Mul(IndexSelect(weight.Detach().To(dt).To(dev), 0, index), plan.keep) : plan.keep;
+  plan.total = Sum(plan.coef);
+  return plan;
+}
+
 // logits (N, C, d1, ...) -> rows (N * d1 * ..., C), classes last.
 Tensor ClassRows(const Tensor& logits) {
   if (logits.dim() == 2) return logits;
@@ -114,25 +167,26 @@ Tensor CrossEntropy(const Tensor& logits, const Tensor& target, const Tensor& we
            ") for logits ", logits.Describe());
   NB_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, "CrossEntropy: label_smoothing ", label_smoothing,
            " outside [0, 1]");
-  const TargetPlan plan = PlanTargets(logits, target, weight, ignore_index);
-  const int64_t rows = static_cast<int64_t>(plan.index.size());
   const DType dt = logits.dtype();
-  auto column = [&](const std::vector<double>& v) { return Tensor::FromVector(v, {rows}).To(dt); };
+  const RowPlan plan = target.device().is_cpu() ? HostRowPlan(logits, target, weight, ignore_index)
+                                                : DeviceRowPlan(logits, target, weight, ignore_index);
+  const int64_t rows = plan.index.size(0);
 
   const Tensor logp = LogSoftmax(ClassRows(logits), 1);  // (M, C)
-  const Tensor picked = Gather(logp, 1, Tensor::FromVector(plan.index, {rows, 1})).Reshape({rows});
+  const Tensor picked = Gather(logp, 1, plan.index).Reshape({rows});
   // gain = -(per-row loss); the sign is folded into the final scale.
-  Tensor gain = (weight.defined() || plan.any_ignored) ? Mul(picked, column(plan.coef)) : picked;
+  Tensor gain = plan.coef.defined() ? Mul(picked, plan.coef) : picked;
   if (label_smoothing > 0.0) {
     // PyTorch adds eps / C * sum_c weight[c] * (-log p_c), zero on ignored rows, same divisor.
     Tensor smooth = weight.defined() ? Matmul(logp, weight.Detach().To(dt)) : Sum(logp, {1});
-    if (plan.any_ignored) smooth = Mul(smooth, column(plan.keep));
+    if (plan.keep.defined()) smooth = Mul(smooth, plan.keep);
     gain = Add(Mul(gain, 1.0 - label_smoothing), Mul(smooth, label_smoothing / static_cast<double>(classes)));
   }
   switch (reduction) {
     case Reduction::kNone: return Neg(gain).Reshape(target.shape());
     case Reduction::kSum: return Mul(Sum(gain), -1.0);
-    case Reduction::kMean: return Mul(Sum(gain), -1.0 / plan.total);  // all ignored: 0 * inf = NaN
+    case Reduction::kMean:  // all ignored: 0 * inf = NaN (0 / 0 on a device)
+      return plan.total.defined() ? Div(Neg(Sum(gain)), plan.total) : Mul(Sum(gain), -1.0 / plan.host_total);
   }
   return Tensor();
 }
@@ -142,7 +196,9 @@ Tensor BinaryCrossEntropyWithLogits(const Tensor& logits, const Tensor& target, 
   CheckSameShape("BinaryCrossEntropyWithLogits", logits, target);
   CheckBroadcastsTo("BinaryCrossEntropyWithLogits", "weight", weight, logits);
   CheckBroadcastsTo("BinaryCrossEntropyWithLogits", "pos_weight", pos_weight, logits);
-  NB_CHECK(!HasNaN(target), "BinaryCrossEntropyWithLogits: target ", target.Describe(), " contains NaN");
+  // The NaN check reads the target on the host: left out while a CUDA graph is being recorded.
+  NB_CHECK(CapturingOn(target.device()) || !HasNaN(target), "BinaryCrossEntropyWithLogits: target ",
+           target.Describe(), " contains NaN");
   const DType dt = logits.dtype();
   const Tensor t = target.To(dt);
   const Tensor sp = Softplus(logits);  // log(1 + e^x), linear above x = 20: never overflows

@@ -1,6 +1,7 @@
 #include "ops/shape_ops.h"
 
 #include "engine/autograd.h"
+#include "engine/device_ops.h"
 #include "ops/registry.h"
 
 namespace nb360 {
@@ -123,18 +124,29 @@ Tensor Pad(const Tensor& x, const std::vector<int64_t>& pad, double value) {
   return out;
 }
 
+namespace {
+
+// The indices, contiguous on x's device, after checking they lie in [0, size of x's dim d). The
+// check reads them on the host, except while a CUDA graph is being captured (no host reads are
+// possible there: the captured step's indices come from a device computation the caller vouches for).
+Tensor CheckedIndex(const char* op, const Tensor& index, const Tensor& x, int64_t d) {
+  if (CapturingOn(x.device()) && index.device() == x.device()) return index.Contiguous();
+  const Tensor idx_host = index.Contiguous().To(Device::CPU());
+  const int64_t* ip = idx_host.data<int64_t>();
+  for (int64_t i = 0; i < idx_host.numel(); ++i) {
+    NB_CHECK(ip[i] >= 0 && ip[i] < x.shape()[d], op, ": index ", ip[i], " out of range for dim ", d, " of ",
+             x.Describe());
+  }
+  return index.device() == x.device() ? index.Contiguous() : idx_host.To(x.device());
+}
+
+}  // namespace
+
 Tensor IndexSelect(const Tensor& x, int64_t dim, const Tensor& index) {
   const int64_t d = Wrap(dim, x.dim(), "IndexSelect");
   NB_CHECK(index.dtype() == DType::kInt64 && index.dim() == 1, "IndexSelect: index must be 1-d int64, got ",
            index.Describe());
-  // The range check reads the indices on the host; the kernel gets them on x's device.
-  const Tensor idx_host = index.Contiguous().To(Device::CPU());
-  const int64_t* ip = idx_host.data<int64_t>();
-  for (int64_t i = 0; i < idx_host.numel(); ++i) {
-    NB_CHECK(ip[i] >= 0 && ip[i] < x.shape()[d], "IndexSelect: index ", ip[i], " out of range for dim ", d,
-             " of ", x.Describe());
-  }
-  const Tensor idx = idx_host.To(x.device());
+  const Tensor idx = CheckedIndex("IndexSelect", index, x, d);
   Shape shape = x.shape();
   shape[d] = idx.numel();
   Tensor out = Tensor::Empty(shape, x.dtype(), x.device());
@@ -159,14 +171,7 @@ Tensor Gather(const Tensor& x, int64_t dim, const Tensor& index) {
     NB_CHECK(i == d || index.shape()[i] <= x.shape()[i], "Gather: index ", index.Describe(),
              " larger than input ", x.Describe(), " outside dim ", d);
   }
-  // The range check reads the indices on the host; the kernel gets them on x's device.
-  const Tensor idx_host = index.Contiguous().To(Device::CPU());
-  const int64_t* ip = idx_host.data<int64_t>();
-  for (int64_t i = 0; i < idx_host.numel(); ++i) {
-    NB_CHECK(ip[i] >= 0 && ip[i] < x.shape()[d], "Gather: index ", ip[i], " out of range for dim ", d, " of ",
-             x.Describe());
-  }
-  const Tensor idx = idx_host.To(x.device());
+  const Tensor idx = CheckedIndex("Gather", index, x, d);
   Tensor out = Tensor::Empty(idx.shape(), x.dtype(), x.device());
   const GatherKernels& k = GetKernels<GatherKernels>(OpKind::kGather, x);
   k.forward(x.Detach().Contiguous(), d, idx, out);

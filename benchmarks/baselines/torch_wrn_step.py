@@ -4,10 +4,13 @@ loss, backward, SGD nesterov momentum 0.9 / weight decay 5e-4, zero_grad), float
 Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines (best of 5 runs of
 the mean step time, each run lasting at least 1 s, as the benchmark's _min rows). For the best
 PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
-and keep the better. --threads=N (default 2); --device=cuda runs on the GPU (cases named <case>_CUDA,
-synchronised after every step); an optional argument keeps only cases containing it.
+and keep the better. --threads=N (default 2); --device=cuda runs on the GPU (synchronised after every
+step) in five variants: <case>_CUDA (strict float32: TF32 off for cuDNN and cuBLAS), _CUDA_TF32,
+_CUDA_BF16 (torch.autocast bf16), _CUDA_Graph (forward + backward as one CUDA graph, eager SGD step)
+and _CUDA_Fast (all three); an optional argument keeps only cases containing it.
 The models come from tests/baselines/wrn/golden/make_wrn_golden.py (written from the spec).
 """
+import contextlib
 import os
 import sys
 import time
@@ -65,25 +68,64 @@ def time_ms(fn, min_time=1.0, repeat=5):
     return best * 1e3
 
 
+# CUDA variants, as wrn_step_benchmark.cc's: (suffix, tf32, bf16 autocast, CUDA graph of forward+backward).
+CUDA_MODES = [("_CUDA", False, False, False), ("_CUDA_TF32", True, False, False), ("_CUDA_BF16", False, True, False),
+              ("_CUDA_Graph", False, False, True), ("_CUDA_Fast", True, True, True)]
+
+
+def run_case(name, make, shape, loss_fn, target_fn, suffix="", tf32=False, bf16=False, graph=False):
+    if DEVICE != "cpu":
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+    model = make().to(DEVICE).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    x = (torch.rand(shape) * 2 - 1).to(DEVICE)
+    with torch.no_grad():
+        target = target_fn(model(x)).to(DEVICE)
+
+    def forward_backward():
+        with torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext():
+            loss = loss_fn(model(x), target)
+        loss.backward()
+        return loss
+
+    def step():
+        forward_backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    timed = step
+    if graph:
+        # Warm up on a side stream, then record forward + backward once (grads None at capture, so
+        # replays write them afresh); the SGD step stays eager, as in wrn_step_benchmark.cc.
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                step()
+        torch.cuda.current_stream().wait_stream(side)
+        opt.zero_grad(set_to_none=True)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            forward_backward()
+
+        def timed():
+            g.replay()
+            opt.step()
+
+    print(f"{name}{suffix}  {time_ms(timed):.2f}", flush=True)
+
+
 def main():
     keep = [a for a in sys.argv[1:] if not a.startswith("--")]
-    for name, make, shape, loss_fn, target_fn in cases():
-        if keep and keep[0] not in name:
+    for case in cases():
+        if keep and keep[0] not in case[0]:
             continue
-        model = make().to(DEVICE).train()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
-        x = (torch.rand(shape) * 2 - 1).to(DEVICE)
-        with torch.no_grad():
-            target = target_fn(model(x)).to(DEVICE)
-
-        def step():
-            loss = loss_fn(model(x), target)
-            loss.backward()
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-
-        suffix = "" if DEVICE == "cpu" else "_CUDA"
-        print(f"{name}{suffix}  {time_ms(step):.2f}", flush=True)
+        if DEVICE == "cpu":
+            run_case(*case)
+            continue
+        for mode in CUDA_MODES:
+            run_case(*case, *mode)
 
 
 if __name__ == "__main__":

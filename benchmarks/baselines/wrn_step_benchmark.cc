@@ -7,7 +7,10 @@
 // Compare with benchmarks/baselines/torch_wrn_step.py (same case names, best-of-5 mean step time).
 // In --config=cuda builds on a machine with a GPU every case is registered again as <case>_CUDA (the
 // model, input and target on the device; each step ends with a host read of the loss, which waits
-// for the device), compared with torch_wrn_step.py --device=cuda.
+// for the device), compared with torch_wrn_step.py --device=cuda, and with the fast paths:
+// _CUDA_TF32 (TF32 tensor cores), _CUDA_BF16 (bf16 autocast of the forward), _CUDA_Graph (forward,
+// loss and backward replayed as one recorded CUDA graph, tasks/train/graphed_step.h; the SGD step
+// stays eager) and _CUDA_Fast (all three), against torch_wrn_step.py's same-named variants.
 // Run: OMP_NUM_THREADS=2 bazel run -c opt //benchmarks/baselines:wrn_step_benchmark --
 //      --benchmark_repetitions=5 and read the _min rows.
 #include <benchmark/benchmark.h>
@@ -24,8 +27,10 @@
 #endif
 #include "engine/autograd.h"
 #include "engine/optim/sgd.h"
+#include "engine/precision.h"
 #include "engine/rng.h"
 #include "ops/loss.h"
+#include "tasks/train/graphed_step.h"
 
 namespace nb360 {
 namespace {
@@ -84,7 +89,30 @@ std::vector<StepCase> Cases() {
   };
 }
 
-void RunStep(benchmark::State& state, const StepCase& c, Device device) {
+// The fast paths a case runs with (engine/precision.h, tasks/train/graphed_step.h).
+struct Mode {
+  std::string suffix;
+  Device device;
+  bool tf32 = false;
+  bool bf16 = false;
+  bool graph = false;
+};
+
+// The case's loss as a task objective (batch.y is the target), for the graphed step.
+class CaseObjective : public tasks::Objective {
+ public:
+  explicit CaseObjective(const StepCase& c) : c_(c) {}
+  Tensor Loss(const Tensor& output, const tasks::Batch& batch) const override { return c_.loss(output, batch.y); }
+  std::unique_ptr<tasks::Metric> NewMetric(tasks::Split) const override { return nullptr; }
+
+ private:
+  const StepCase& c_;
+};
+
+void RunStep(benchmark::State& state, const StepCase& c, const Mode& mode) {
+  const Device device = mode.device;
+  SetAllowTf32(mode.tf32);
+  const MathPrecision precision = mode.bf16 ? MathPrecision::kBFloat16 : MathPrecision::kFloat32;
   Generator gen(0);
   std::shared_ptr<nn::Module> model = c.make(gen);
   model->To(device);
@@ -95,19 +123,31 @@ void RunStep(benchmark::State& state, const StepCase& c, Device device) {
   o.nesterov = true;
   o.weight_decay = 5e-4;
   optim::SGD sgd(model->Parameters(), o);
-  Tensor x = Random(c.input, gen, -1.0, 1.0).To(device);
-  Tensor target;
+  tasks::Batch batch;
+  batch.x = Random(c.input, gen, -1.0, 1.0).To(device);
   {
     NoGradGuard no_grad;
-    target = c.target(model->Forward(x).shape(), gen).To(device);
+    batch.y = c.target(model->Forward(batch.x).shape(), gen).To(device);
   }
+  const CaseObjective objective(c);
+  tasks::GraphedStep graphed(*model, objective, device, precision);
   for (auto _ : state) {
-    Tensor loss = c.loss(model->Forward(x), target);
-    loss.Backward();
+    Tensor loss;
+    if (mode.graph) {
+      loss = graphed.Step(batch);
+    } else {
+      sgd.ZeroGrad();
+      {
+        AutocastScope autocast(precision);
+        loss = c.loss(model->Forward(batch.x), batch.y);
+      }
+      loss.Backward();
+    }
     sgd.Step();
-    sgd.ZeroGrad();
     benchmark::DoNotOptimize(loss.item());  // a host read: waits for a device to finish the step
   }
+  if (!graphed.note().empty()) state.SetLabel(graphed.note());
+  SetAllowTf32(false);
 }
 
 bool CudaRunning() {
@@ -119,13 +159,19 @@ bool CudaRunning() {
 }
 
 const bool kRegistered = [] {
-  std::vector<std::pair<std::string, Device>> devices = {{"", Device::CPU()}};
-  if (CudaRunning()) devices.push_back({"_CUDA", Device::CUDA()});
-  for (const auto& [suffix, device] : devices) {
+  std::vector<Mode> modes = {{"", Device::CPU()}};
+  if (CudaRunning()) {
+    const Device g = Device::CUDA();
+    modes.push_back({"_CUDA", g});                                  // float32, cuDNN/cuBLAS FMA math
+    modes.push_back({"_CUDA_TF32", g, /*tf32=*/true});               // TF32 tensor cores
+    modes.push_back({"_CUDA_BF16", g, false, /*bf16=*/true});        // bf16 autocast
+    modes.push_back({"_CUDA_Graph", g, false, false, /*graph=*/true});  // float32, one CUDA graph per step
+    modes.push_back({"_CUDA_Fast", g, true, true, true});            // bf16 autocast + TF32 + graph
+  }
+  for (const Mode& mode : modes) {
     for (const StepCase& c : Cases()) {
-      const Device d = device;
-      benchmark::RegisterBenchmark(("BM_TrainStep_" + c.name + suffix).c_str(),
-                                   [c, d](benchmark::State& s) { RunStep(s, c, d); })
+      benchmark::RegisterBenchmark(("BM_TrainStep_" + c.name + mode.suffix).c_str(),
+                                   [c, mode](benchmark::State& s) { RunStep(s, c, mode); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime()
           ->MinTime(1.0)

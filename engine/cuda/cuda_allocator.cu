@@ -3,6 +3,7 @@
 
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/check.h"
@@ -20,16 +21,25 @@ size_t RoundSize(size_t n) {
   return (n + step - 1) / step * step;
 }
 
+// Free blocks by rounded size.
+using FreeLists = std::map<size_t, std::vector<void*>>;
+
+void* Take(FreeLists& lists, size_t size) {
+  auto it = lists.find(size);
+  if (it == lists.end() || it->second.empty()) return nullptr;
+  void* p = it->second.back();
+  it->second.pop_back();
+  return p;
+}
+
 class Caching : public Allocator {
  public:
   void* Allocate(size_t nbytes) override {
     const size_t size = RoundSize(nbytes);
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.allocations;
-    auto it = free_.find(size);
-    if (it != free_.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    FreeLists& lists = capturing_ != 0 ? pools_[capturing_] : free_;
+    if (void* p = Take(lists, size)) {
       ++stats_.cache_hits;
       stats_.bytes_cached -= static_cast<int64_t>(size);
       stats_.bytes_in_use += static_cast<int64_t>(size);
@@ -37,18 +47,20 @@ class Caching : public Allocator {
     }
     void* p = nullptr;
     cudaError_t status = cudaMalloc(&p, size);
-    if (status == cudaErrorMemoryAllocation) {
-      (void)cudaGetLastError();  // clear the sticky-free error state of this call
+    if (status == cudaErrorMemoryAllocation && capturing_ == 0) {
+      (void)cudaGetLastError();  // clear the error state of this call
       ReleaseLocked();
       status = cudaMalloc(&p, size);
     }
     if (status != cudaSuccess) {
       (void)cudaGetLastError();
-      ThrowError("CUDA out of memory: cudaMalloc(", size, " bytes) failed (", cudaGetErrorString(status),
-                 "); ", stats_.bytes_in_use, " bytes in use by tensors, cache released");
+      ThrowError("CUDA out of memory: cudaMalloc(", size, " bytes) failed (", cudaGetErrorString(status), "); ",
+                 stats_.bytes_in_use, " bytes in use by tensors",
+                 capturing_ != 0 ? " (during graph capture: cache not released)" : ", cache released");
     }
     ++stats_.device_mallocs;
     stats_.bytes_in_use += static_cast<int64_t>(size);
+    if (capturing_ != 0) owner_[p] = capturing_;
     return p;
   }
 
@@ -56,7 +68,14 @@ class Caching : public Allocator {
     if (ptr == nullptr) return;
     const size_t size = RoundSize(nbytes);
     std::lock_guard<std::mutex> lock(mu_);
-    free_[size].push_back(ptr);
+    int pool = 0;
+    if (capturing_ != 0) {
+      pool = capturing_;  // recorded kernels may still touch it: the graph keeps it
+      owner_[ptr] = pool;
+    } else if (auto it = owner_.find(ptr); it != owner_.end()) {
+      pool = it->second;
+    }
+    (pool != 0 ? pools_[pool] : free_)[size].push_back(ptr);
     stats_.bytes_in_use -= static_cast<int64_t>(size);
     stats_.bytes_cached += static_cast<int64_t>(size);
   }
@@ -68,7 +87,38 @@ class Caching : public Allocator {
 
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);
+    NB_CHECK(capturing_ == 0, "EmptyCache during graph capture");
     ReleaseLocked();
+  }
+
+  int BeginPool() {
+    std::lock_guard<std::mutex> lock(mu_);
+    NB_CHECK(capturing_ == 0, "graph capture pools do not nest");
+    capturing_ = ++last_pool_;
+    pools_[capturing_];
+    return capturing_;
+  }
+
+  void EndPool() {
+    std::lock_guard<std::mutex> lock(mu_);
+    capturing_ = 0;
+  }
+
+  void ReleasePool(int pool) {
+    CudaCheck(cudaStreamSynchronize(CurrentStream()), "cudaStreamSynchronize (releasing a graph's memory)");
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pools_.find(pool);
+    if (it == pools_.end()) return;
+    for (auto& [size, blocks] : it->second) {
+      for (void* p : blocks) {
+        free_[size].push_back(p);
+        owner_.erase(p);
+      }
+    }
+    pools_.erase(it);
+    for (auto o = owner_.begin(); o != owner_.end();) {  // blocks still in use: shared when freed
+      o = o->second == pool ? owner_.erase(o) : std::next(o);
+    }
   }
 
  private:
@@ -83,7 +133,11 @@ class Caching : public Allocator {
   }
 
   std::mutex mu_;
-  std::map<size_t, std::vector<void*>> free_;
+  FreeLists free_;                        // the shared cache
+  std::map<int, FreeLists> pools_;        // graph pools' free blocks
+  std::unordered_map<void*, int> owner_;  // blocks that belong to a graph pool
+  int capturing_ = 0;                     // the pool being captured into, 0 for none
+  int last_pool_ = 0;
   CudaMemoryStats stats_;
 };
 
@@ -97,6 +151,9 @@ Caching& Instance() {
 Allocator* CachingAllocator() { return &Instance(); }
 CudaMemoryStats MemoryStats() { return Instance().Stats(); }
 void EmptyCache() { Instance().Release(); }
+int BeginCapturePool() { return Instance().BeginPool(); }
+void EndCapturePool() { Instance().EndPool(); }
+void ReleaseCapturePool(int pool) { Instance().ReleasePool(pool); }
 
 }  // namespace cuda
 }  // namespace nb360

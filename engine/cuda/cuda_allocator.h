@@ -27,8 +27,19 @@ struct CudaMemoryStats {
 // The process-wide caching allocator for device 0.
 Allocator* CachingAllocator();
 CudaMemoryStats MemoryStats();
-// Returns every cached block to the driver (cudaFree).
+// Returns every cached block of the shared cache to the driver (cudaFree).
 void EmptyCache();
+
+// Graph-capture pools (cuda_graph.h). Between BeginCapturePool() and EndCapturePool(), every
+// allocation is served from a new private pool and every block freed (whoever allocated it) joins
+// it; its blocks are never handed to other allocations until ReleaseCapturePool(), so a captured
+// graph can replay into the same addresses. Blocks of a live pool freed later return to the pool.
+// No cudaFree or synchronisation happens while a pool is capturing (an out-of-memory is an error).
+int BeginCapturePool();
+void EndCapturePool();
+// After the graph is gone: the pool's free blocks return to the shared cache, and its blocks still
+// in use return there when freed. Synchronises the stream first (a replay may still be running).
+void ReleaseCapturePool(int pool);
 
 }  // namespace cuda
 }  // namespace nb360

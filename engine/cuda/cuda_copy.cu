@@ -11,6 +11,7 @@
 #include "engine/check.h"
 #include "engine/cuda/cuda_check.h"
 #include "engine/cuda/cuda_copy.h"
+#include "engine/cuda/cuda_graph.h"
 #include "engine/cuda/cuda_stream.h"
 #include "engine/cuda/strided_index.h"
 #include "engine/device_ops.h"
@@ -101,6 +102,7 @@ class CudaDeviceOps : public DeviceOps {
   void Copy(const Tensor& dst, const Tensor& src) override {
     const bool dst_dev = !dst.device().is_cpu(), src_dev = !src.device().is_cpu();
     if (dst_dev && src_dev) return DeviceToDevice(dst, src);
+    RefuseDuringCapture(dst_dev ? "a host -> device copy" : "a device -> host copy (a host read)");
     if (dst_dev) {
       const Tensor host = src.To(dst.dtype()).Contiguous();
       const size_t bytes = static_cast<size_t>(host.numel()) * DTypeSize(host.dtype());
@@ -137,7 +139,14 @@ class CudaDeviceOps : public DeviceOps {
     CheckLaunch("FillKernel");
   }
 
-  void Synchronize() override { CudaCheck(cudaStreamSynchronize(CurrentStream()), "cudaStreamSynchronize"); }
+  void Synchronize() override {
+    RefuseDuringCapture("synchronising the device");
+    CudaCheck(cudaStreamSynchronize(CurrentStream()), "cudaStreamSynchronize");
+  }
+
+  std::unique_ptr<DeviceGraph> Capture(const std::function<void()>& record) override { return CaptureGraph(record); }
+
+  bool Capturing() const override { return CapturingGraph(); }
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "engine/nn/batchnorm.h"
 
+#include "engine/autograd.h"
 #include "engine/nn/init.h"
+#include "ops/elementwise.h"
 #include "ops/norm.h"
 
 namespace nb360 {
@@ -40,9 +42,17 @@ Tensor BatchNormBase::Run(const Tensor& x, bool relu) {
   double factor = options_.momentum.value_or(0.0);
   if (is_training() && track) {
     Tensor count = Buffer("num_batches_tracked");
-    int64_t* c = count.data<int64_t>();
-    *c += 1;
-    if (!options_.momentum.has_value()) factor = 1.0 / static_cast<double>(*c);
+    if (count.device().is_cpu()) {
+      int64_t* c = count.data<int64_t>();
+      *c += 1;
+      if (!options_.momentum.has_value()) factor = 1.0 / static_cast<double>(*c);
+    } else {
+      // On a device: incremented there (no host round trip, and a captured CUDA graph replays it);
+      // only the cumulative average (momentum None) reads the count back.
+      NoGradGuard no_grad;
+      count.CopyFrom(Add(count, Tensor::Ones({}, DType::kInt64, count.device())));
+      if (!options_.momentum.has_value()) factor = 1.0 / count.item();
+    }
   }
   const Tensor weight = options_.affine ? Parameter("weight") : Tensor();
   const Tensor bias = options_.affine ? Parameter("bias") : Tensor();

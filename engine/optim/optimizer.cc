@@ -1,5 +1,8 @@
 #include "engine/optim/optimizer.h"
 
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -7,6 +10,8 @@
 
 #include "engine/autograd.h"
 #include "engine/parallel.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
 
 namespace nb360 {
 namespace optim {
@@ -239,6 +244,47 @@ absl::Status Optimizer::LoadStateDict(const OptimizerState& state) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// ClipGradNorm for gradients on a device: the same arithmetic as the CPU path (each gradient's
+// norm accumulated in float64, rounded to the gradient's dtype, then the norm of those) with engine
+// ops on the device; one host read for the total, then the gradients are scaled in place.
+double ClipOnDevice(const std::vector<Tensor>& grads, double max_norm, double norm_type) {
+  const bool inf = std::isinf(norm_type);
+  Tensor total;  // float64 scalar on the device
+  for (const Tensor& g : grads) {
+    NB_CHECK(g.device() == grads.front().device(), "ClipGradNorm: gradients on different devices: ",
+             grads.front().Describe(), " and ", g.Describe());
+    const Tensor a = Abs(g.To(DType::kFloat64));
+    Tensor norm;
+    if (inf) {
+      norm = g.numel() == 0 ? Tensor::Zeros({}, DType::kFloat64, g.device()) : Max(a);
+    } else if (norm_type == 2.0) {
+      norm = Sqrt(Sum(Mul(a, a)));
+    } else if (norm_type == 1.0) {
+      norm = Sum(a);
+    } else {
+      norm = Pow(Sum(Pow(a, norm_type)), 1.0 / norm_type);
+    }
+    norm = norm.To(g.dtype()).To(DType::kFloat64);  // as torch.norm returns it
+    const Tensor term = inf ? norm : norm_type == 2.0 ? Mul(norm, norm) : norm_type == 1.0 ? norm : Pow(norm, norm_type);
+    total = !total.defined() ? term : inf ? Maximum(total, term) : Add(total, term);
+  }
+  double t = total.item();
+  if (!inf) {
+    if (norm_type == 2.0) {
+      t = std::sqrt(t);
+    } else if (norm_type != 1.0) {
+      t = std::pow(t, 1.0 / norm_type);
+    }
+  }
+  const double coef = std::min(1.0, max_norm / (t + 1e-6));
+  for (const Tensor& g : grads) g.CopyFrom(Mul(g, coef));
+  return t;
+}
+
+}  // namespace
+
 double ClipGradNorm(const std::vector<Tensor>& params, double max_norm, double norm_type) {
   NoGradGuard no_grad;
   std::vector<Tensor> grads;
@@ -248,6 +294,7 @@ double ClipGradNorm(const std::vector<Tensor>& params, double max_norm, double n
   if (grads.empty()) return 0.0;
   const bool inf = std::isinf(norm_type);
   NB_CHECK(inf || norm_type > 0.0, "ClipGradNorm: norm_type must be positive or infinity, got ", norm_type);
+  if (!grads.front().device().is_cpu()) return ClipOnDevice(grads, max_norm, norm_type);
   // Each gradient's norm (accumulated in double, rounded to the gradient's dtype as torch.norm
   // returns it), then the norm of those norms.
   double total = 0.0;

@@ -82,6 +82,12 @@ ABSL_FLAG(int64_t, max_steps_per_epoch, 0, "Cap on training steps per epoch (0: 
 ABSL_FLAG(int64_t, max_eval_batches, 0, "Cap on evaluation batches (0: the whole split; for smoke runs).");
 ABSL_FLAG(int, workers, 2, "Loader worker threads.");
 ABSL_FLAG(std::string, device, "cpu", "cpu | cuda (needs a --config=cuda build and a GPU).");
+ABSL_FLAG(bool, tf32, false, "--device=cuda: float32 convolutions and GEMMs may use TF32 tensor cores.");
+ABSL_FLAG(std::string, autocast, "none",
+          "none | bf16: training-step convolutions and matrix products in bf16 (float32 accumulation; "
+          "tensors stay float32; evaluation in float32). On the CPU: the same numerics, no speed-up.");
+ABSL_FLAG(bool, cuda_graph, false,
+          "--device=cuda: record the training step (forward, loss, backward) as a CUDA graph and replay it.");
 
 namespace nb360 {
 namespace {
@@ -219,6 +225,14 @@ absl::StatusOr<ExperimentConfig> ResolveConfig(const std::string& gaea_stage) {
     return absl::InvalidArgumentError("--synthetic_fraction must be in [0, 1]");
   }
   if (absl::StatusOr<Device> d = ResolveDevice(); !d.ok()) return d.status();
+  const std::string autocast = absl::GetFlag(FLAGS_autocast);
+  if (autocast != "none" && autocast != "bf16") {
+    return absl::InvalidArgumentError(absl::StrCat("--autocast must be none or bf16, got \"", autocast, "\""));
+  }
+  const bool gpu_only = absl::GetFlag(FLAGS_tf32) || absl::GetFlag(FLAGS_cuda_graph);
+  if (gpu_only && absl::GetFlag(FLAGS_device) != "cuda") {
+    return absl::InvalidArgumentError("--tf32 and --cuda_graph need --device=cuda");
+  }
   return c;
 }
 
@@ -306,6 +320,9 @@ tasks::TrainConfig BaseTrainConfig(const ExperimentConfig& config, const tasks::
   tc.max_eval_batches = absl::GetFlag(FLAGS_max_eval_batches);
   tc.num_workers = absl::GetFlag(FLAGS_workers);
   tc.device = *ResolveDevice();
+  tc.allow_tf32 = absl::GetFlag(FLAGS_tf32);
+  tc.autocast = absl::GetFlag(FLAGS_autocast) == "bf16" ? MathPrecision::kBFloat16 : MathPrecision::kFloat32;
+  tc.cuda_graph = absl::GetFlag(FLAGS_cuda_graph);
   tc.data_source = data.source;
   tc.data_description = data.description;
   tc.config_text = ExperimentConfigText(config);

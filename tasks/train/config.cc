@@ -27,6 +27,10 @@ absl::Status ValidateConfig(const TrainConfig& c) {
   if (c.num_workers < 0) bad.push_back("num_workers < 0");
   if (c.keep_checkpoints < 1) bad.push_back("keep_checkpoints < 1");
   if (c.log_every_steps <= 0) bad.push_back("log_every_steps <= 0");
+  if (c.allow_tf32 && c.device.is_cpu()) bad.push_back("TF32 applies to CUDA devices only (device is cpu)");
+  if (c.cuda_graph && c.device.type != DeviceType::kCUDA) {
+    bad.push_back("CUDA graph capture needs the cuda device (device is " + c.device.ToString() + ")");
+  }
   if (bad.empty()) return absl::OkStatus();
   std::string msg = "invalid training config:";
   for (size_t i = 0; i < bad.size(); ++i) msg += (i ? "; " : " ") + bad[i];
@@ -58,6 +62,9 @@ io::JsonValue ConfigToJson(const TrainConfig& c) {
   }
   v.Set("seed", c.seed);
   v.Set("out_dir", c.out_dir);
+  if (c.allow_tf32) v.Set("tf32", true);
+  if (c.autocast != MathPrecision::kFloat32) v.Set("autocast", std::string(MathPrecisionName(c.autocast)));
+  if (c.cuda_graph) v.Set("cuda_graph", true);
   v.Set("resume", c.resume);
   v.Set("max_steps_per_epoch", c.max_steps_per_epoch);
   v.Set("max_eval_batches", c.max_eval_batches);
@@ -77,7 +84,8 @@ std::string ResumeMismatch(const io::JsonValue& saved, const io::JsonValue& curr
                                       "batch_size", "eval_batch_size", "lr", "momentum",
                                       "weight_decay", "schedule", "seed", "max_steps_per_epoch",
                                       "max_eval_batches", "eval_every_epochs", "nesterov",
-                                      "cosine_t_max", "cosine_eta_min", "clip_grad_norm", "model"};
+                                      "cosine_t_max", "cosine_eta_min", "clip_grad_norm", "model",
+                                      "autocast"};
   // Keys written only when not at their default (or added later): a missing one reads as the default.
   auto text = [](const io::JsonValue& config, const char* key) -> std::string {
     if (const io::JsonValue* x = config.Find(key)) return x->Serialize();
@@ -86,7 +94,9 @@ std::string ResumeMismatch(const io::JsonValue& saved, const io::JsonValue& curr
       const io::JsonValue* m = config.Find("momentum");
       return m != nullptr && m->is_number() && m->as_double() > 0 ? "true" : "false";
     }
-    if (k == "cosine_t_max" || k == "cosine_eta_min" || k == "clip_grad_norm" || k == "model") return "(default)";
+    if (k == "cosine_t_max" || k == "cosine_eta_min" || k == "clip_grad_norm" || k == "model" || k == "autocast") {
+      return "(default)";
+    }
     return "(missing)";
   };
   std::string msg;

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "engine/io/json.h"
+#include "engine/precision.h"
 #include "engine/rng.h"
 #include "tasks/common/task.h"
 
@@ -66,6 +67,12 @@ struct TrainConfig {
   int64_t eval_every_epochs = 1;    // the last epoch is always evaluated
   int num_workers = 2;              // loader threads
   Device device = Device::CPU();    // where the model trains (batches are moved there)
+  // Fast paths (engine/precision.h): TF32 tensor cores for float32 GEMMs/convolutions on a CUDA
+  // device; bf16 autocast of the training forward (convolutions and matrix products; backward follows);
+  // the training step (forward, loss, backward) replayed as a recorded CUDA graph (graphed_step.h).
+  bool allow_tf32 = false;
+  MathPrecision autocast = MathPrecision::kFloat32;
+  bool cuda_graph = false;
   int keep_checkpoints = 2;
   int64_t log_every_steps = 50;     // plain progress lines when stdout is not a terminal
   std::string data_source;          // "real" | "generated" | "synthetic" (from TaskData when empty)
@@ -88,7 +95,7 @@ io::JsonValue ConfigToJson(const TrainConfig& config);
 
 // The fields that must match for a checkpoint to be resumed by this config (everything that changes the
 // trajectory: task, method, mode, epochs, batch sizes, lr, momentum, Nesterov, weight decay, schedule
-// and its cosine parameters, clipping, model info, seed, step/eval limits). A key that an older
+// and its cosine parameters, clipping, model info, bf16 autocast, seed, step/eval limits). A key that an older
 // checkpoint lacks matches its default. Empty when they match, else a message naming each difference.
 std::string ResumeMismatch(const io::JsonValue& saved, const io::JsonValue& current);
 

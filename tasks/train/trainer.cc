@@ -21,6 +21,7 @@
 #include "engine/optim/sgd.h"
 #include "tasks/common/loader.h"
 #include "tasks/common/tiling.h"
+#include "tasks/train/graphed_step.h"
 #include "tasks/train/progress.h"
 #include "tasks/train/run_support.h"
 #include "tasks/train/schedule.h"
@@ -54,14 +55,6 @@ struct RunState {
   double wall_seconds = 0;  // before this segment
   int64_t resumes = 0;
 };
-
-// The batch with its tensors on `device` (the host-side vectors stay).
-Batch OnDevice(Batch batch, Device device) {
-  batch.x = batch.x.To(device);
-  if (batch.y.defined()) batch.y = batch.y.To(device);
-  if (batch.aux.defined()) batch.aux = batch.aux.To(device);
-  return batch;
-}
 
 io::Checkpoint MakeCheckpoint(nn::Module& model, const optim::Optimizer& opt, const RunState& st,
                               const io::JsonValue& config_json,
@@ -206,6 +199,8 @@ class Run {
   RunState st_;
   StopSignalScope signals_;
   std::unique_ptr<Progress> progress_;
+  std::unique_ptr<GraphedStep> graphed_;  // --cuda_graph
+  bool graph_note_shown_ = false;
   Clock::time_point segment_start_ = Clock::now();
   std::string last_checkpoint_;
 };
@@ -272,9 +267,19 @@ absl::Status Run::TrainEpoch(int64_t steps) {
       return absl::InternalError(absl::StrFormat("training loader ended early at epoch %d batch %d", pos.epoch,
                                                  pos.batch));
     }
-    model_.ZeroGrad();
-    if (!config_.device.is_cpu()) batch = OnDevice(batch, config_.device);
-    Tensor loss = data_.objective->Loss(model_.Forward(batch.x), batch);
+    Tensor loss;
+    if (graphed_ != nullptr) {
+      loss = graphed_->Step(batch);  // forward, loss and backward (a graph replay when recorded)
+      if (!graphed_->note().empty() && !graph_note_shown_) {
+        progress_->Line(graphed_->note());
+        graph_note_shown_ = true;
+      }
+    } else {
+      model_.ZeroGrad();
+      if (!config_.device.is_cpu()) batch = OnDevice(batch, config_.device);
+      AutocastScope autocast(config_.autocast);
+      loss = data_.objective->Loss(model_.Forward(batch.x), batch);
+    }
     double value = loss.item();
     if (config_.hooks.inject_nan && config_.hooks.inject_nan(pos)) value = std::numeric_limits<double>::quiet_NaN();
     if (!std::isfinite(value)) {
@@ -286,7 +291,7 @@ absl::Status Run::TrainEpoch(int64_t steps) {
           "the update; %s (lr %g: try a smaller learning rate)",
           config_.task, value, pos.epoch, pos.batch, steps, pos.global_step, where, *lr));
     }
-    loss.Backward();
+    if (graphed_ == nullptr) loss.Backward();  // the graphed step ran it (before the update, too)
     if (config_.clip_grad_norm > 0) optim::ClipGradNorm(model_.Parameters(), config_.clip_grad_norm);
     opt_.Step();
     ++st_.global_step;
@@ -375,6 +380,10 @@ absl::StatusOr<TrainResult> Run::Go() {
         loader_.num_samples(), config_.batch_size));
   }
   progress_ = std::make_unique<Progress>(Progress::StdoutIsTty(), config_.log_every_steps, config_.epochs, steps);
+  SetAllowTf32(config_.allow_tf32);
+  if (config_.cuda_graph) {
+    graphed_ = std::make_unique<GraphedStep>(model_, *data_.objective, config_.device, config_.autocast);
+  }
   if (absl::Status s = Start(); !s.ok()) return s;
   while (st_.epoch < config_.epochs) {
     if (absl::Status s = TrainEpoch(steps); !s.ok()) return s;

@@ -21,8 +21,13 @@
 //  * A non-finite loss stops the run before the update (absl::InternalError naming epoch and step); the
 //    last good checkpoint is never overwritten.
 //
-// Leaves out: multi-device training, mixed precision, EMA, early stopping (none are
-// in the original backbone runs), and choosing per-task defaults (the caller sets the config).
+// Fast paths (off by default): config.allow_tf32 (TF32 tensor cores on a CUDA device),
+// config.autocast = bf16 (the training forward's convolutions and matrix products in bf16,
+// engine/precision.h; evaluation stays float32), config.cuda_graph (the step recorded once and
+// replayed, graphed_step.h).
+//
+// Leaves out: multi-device training, EMA, early stopping (none are in the original backbone runs),
+// and choosing per-task defaults (the caller sets the config).
 #ifndef NB360_TASKS_TRAIN_TRAINER_H_
 #define NB360_TASKS_TRAIN_TRAINER_H_
 

@@ -35,4 +35,16 @@ else
   grep -q "device=cuda" "$out.log4" || { cat "$out.log4"; echo "FAIL: unclear --device error"; exit 1; }
   test ! -e "$out.cuda" || { echo "FAIL: a refused run wrote $out.cuda"; exit 1; }
 fi
+# bf16 autocast runs on the CPU too (the reference numerics) and is recorded (one task suffices).
+if [ "$task" = ninapro ]; then
+  "$bin" "${common[@]}" "${extra[@]}" --autocast=bf16 --out="$out.bf16" > "$out.log7" 2>&1 ||
+    { cat "$out.log7"; echo "FAIL: --autocast=bf16 run exited $?"; exit 1; }
+  grep -q '"autocast": *"bf16"' "$out.bf16/results.json" || { echo "FAIL: results.json does not record autocast"; exit 1; }
+fi
+# The GPU-only fast paths are refused on the CPU; a bad --autocast value is a clear error.
+if "$bin" --tf32 --cuda_graph --out="$out.fast" > "$out.log5" 2>&1; then echo "FAIL: --tf32 on the CPU accepted"; exit 1; fi
+grep -q "need --device=cuda" "$out.log5" || { cat "$out.log5"; echo "FAIL: unclear --tf32 error"; exit 1; }
+if "$bin" --autocast=fp16 --out="$out.fast" > "$out.log6" 2>&1; then echo "FAIL: --autocast=fp16 accepted"; exit 1; fi
+grep -q "autocast must be none or bf16" "$out.log6" || { cat "$out.log6"; echo "FAIL: unclear --autocast error"; exit 1; }
+test ! -e "$out.fast" || { echo "FAIL: a refused run wrote $out.fast"; exit 1; }
 echo "PASS $task"

@@ -519,6 +519,31 @@ TEST(Trainer, PlainMomentumDiffersFromNesterov) {
   EXPECT_NE(r.status().message().find("nesterov"), std::string::npos) << r.status();
 }
 
+TEST(Trainer, Bf16AutocastTrainsIsRecordedAndGuardsResume) {
+  TrainConfig c = Config(TempDir("autocast"));
+  c.autocast = MathPrecision::kBFloat16;
+  absl::StatusOr<TrainResult> r = RunTraining(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(ReadJson(c.out_dir + "/results.json").Find("config")->Find("autocast")->Serialize(), "\"bf16\"");
+  const auto a = FinalState(ReferenceDir()), b = FinalState(c.out_dir);
+  EXPECT_FALSE(a.at("model.fc.weight") == b.at("model.fc.weight"));  // bf16 products change the trajectory
+  TrainConfig other = Config(ReferenceDir());
+  other.autocast = MathPrecision::kBFloat16;
+  absl::StatusOr<TrainResult> resumed = RunTraining(other);
+  ASSERT_FALSE(resumed.ok());
+  EXPECT_NE(resumed.status().message().find("autocast"), std::string::npos) << resumed.status();
+}
+
+TEST(Trainer, GpuFastPathsNeedACudaDevice) {
+  TrainConfig c = Config(TempDir("gpu_only"));
+  c.allow_tf32 = true;
+  c.cuda_graph = true;
+  absl::StatusOr<TrainResult> r = RunTraining(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("TF32"), std::string::npos) << r.status();
+  EXPECT_NE(r.status().message().find("CUDA graph"), std::string::npos) << r.status();
+}
+
 TEST(Trainer, InvalidConfigIsRefused) {
   TrainConfig c = Config(TempDir("invalid"));
   c.batch_size = 0;
