@@ -19,6 +19,10 @@ void SetDeviceOps(DeviceType type, DeviceOps* ops) { Registry()[static_cast<int>
 
 DeviceOps* GetDeviceOps(DeviceType type) { return Registry()[static_cast<int>(type)].load(); }
 
+void DeviceOps::Bernoulli(const Tensor&, double, uint64_t, uint64_t) {
+  ThrowError("random draws on the device are not supported by this device's backend");
+}
+
 std::unique_ptr<DeviceGraph> DeviceOps::Capture(const std::function<void()>&) {
   ThrowError("graph capture is not supported by this device's backend");
 }

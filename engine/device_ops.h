@@ -7,6 +7,7 @@
 #ifndef NB360_ENGINE_DEVICE_OPS_H_
 #define NB360_ENGINE_DEVICE_OPS_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -34,6 +35,10 @@ class DeviceOps {
   virtual void Fill(const Tensor& dst, double value) = 0;
   // Waits until all work queued on the device is done.
   virtual void Synchronize() = 0;
+  // Every element of dst (contiguous, floating) = 1 where the uniform draw for counter offset + i of
+  // the Philox stream `seed` is below p, else 0: bit for bit Generator::Bernoulli's values (rng.h).
+  // The default: not supported.
+  virtual void Bernoulli(const Tensor& dst, double p, uint64_t seed, uint64_t offset);
   // Runs `record` on the host once while the device work it queues is recorded into a graph instead
   // of run (nothing runs until Replay). Memory allocated during the recording is kept for the graph.
   // Host reads and host <-> device copies are errors while recording. The default: not supported.

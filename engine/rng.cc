@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/device_ops.h"
 #include "engine/parallel.h"
 
 namespace nb360 {
@@ -86,6 +87,12 @@ void Generator::Normal(const Tensor& t, double mean, double stddev) {
 }
 
 void Generator::Bernoulli(const Tensor& t, double p) {
+  if (!t.device().is_cpu()) {  // drawn on the device, the same values (engine/device_ops.h)
+    NB_CHECK(t.is_contiguous(), "Generator: needs a contiguous tensor, got ", t.Describe());
+    RequireDeviceOps(t.device(), "Generator::Bernoulli").Bernoulli(t, p, seed_, offset_);
+    offset_ += t.numel();
+    return;
+  }
   const uint64_t base = offset_;
   FillFloat(t, [&](int64_t i) {
     const auto w = Block(base + i);

@@ -33,7 +33,8 @@ class Generator {
   // Fills a float tensor in place (CPU).
   void Uniform(const Tensor& t, double lo = 0.0, double hi = 1.0);
   void Normal(const Tensor& t, double mean = 0.0, double stddev = 1.0);
-  // Fills with 1 where u < p, else 0 (any floating dtype).
+  // Fills with 1 where u < p, else 0 (any floating dtype). Also on a device (contiguous tensors),
+  // with the same values as on the CPU.
   void Bernoulli(const Tensor& t, double p);
 
   double NextDouble();                     // in [0, 1)

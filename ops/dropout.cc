@@ -12,13 +12,13 @@ Tensor Dropout(const Tensor& x, double p, bool training, Generator& gen) {
   NB_CHECK(p >= 0.0 && p <= 1.0, "Dropout: p must be in [0, 1], got ", p);
   if (!training || p == 0.0) return x;
   if (p == 1.0) return Mul(x, 0.0);
-  Tensor mask = Tensor::Empty(x.shape(), x.dtype());
+  Tensor mask = Tensor::Empty(x.shape(), x.dtype(), x.device());  // drawn where x lives
   gen.Bernoulli(mask, 1.0 - p);
   {
     NoGradGuard no_grad;
     mask = Mul(mask, 1.0 / (1.0 - p));
   }
-  return Mul(x, mask.To(x.device()));
+  return Mul(x, mask);
 }
 
 }  // namespace nb360

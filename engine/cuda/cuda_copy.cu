@@ -1,5 +1,6 @@
 // engine/cuda/cuda_copy.cu: the CUDA DeviceOps (engine/device_ops.h): copies between any two
-// tensors with at least one on the device (strided, converting dtypes), fills, synchronisation.
+// tensors with at least one on the device (strided, converting dtypes), fills, Bernoulli draws (the
+// CPU generator's values), synchronisation, graph capture (cuda_graph.h).
 //
 // Host -> device: the host side is made contiguous in the target dtype on the CPU, staged through a
 // pinned buffer and copied asynchronously; a strided destination is then filled from a contiguous
@@ -39,6 +40,40 @@ __global__ void FillKernel(T* dst, T value, int64_t n, StridedIndex<1> index) {
     int64_t off[1];
     index.Offsets(i, off);
     dst[off[0]] = value;
+  }
+}
+
+// Philox-4x32-10 and the 53-bit uniform of engine/rng.cc, operation for operation (integer ops and
+// one exact double multiply), so device draws equal the CPU's bit for bit.
+__device__ void PhiloxBlock(uint32_t c[4], uint32_t k0, uint32_t k1) {
+  constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
+  constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+  for (int round = 0; round < 10; ++round) {
+    const uint64_t p0 = static_cast<uint64_t>(kM0) * c[0];
+    const uint64_t p1 = static_cast<uint64_t>(kM1) * c[2];
+    const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k0;
+    const uint32_t n1 = static_cast<uint32_t>(p1);
+    const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k1;
+    const uint32_t n3 = static_cast<uint32_t>(p0);
+    c[0] = n0;
+    c[1] = n1;
+    c[2] = n2;
+    c[3] = n3;
+    k0 += kW0;
+    k1 += kW1;
+  }
+}
+
+template <class T>
+__global__ void BernoulliKernel(T* dst, int64_t n, double p, uint64_t seed, uint64_t offset) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const uint64_t counter = offset + static_cast<uint64_t>(i);
+    uint32_t c[4] = {static_cast<uint32_t>(counter), static_cast<uint32_t>(counter >> 32), 0u, 0u};
+    PhiloxBlock(c, static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32));
+    const uint64_t bits = (static_cast<uint64_t>(c[0]) << 21) ^ (c[1] >> 11);
+    const double u = static_cast<double>(bits & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
+    dst[i] = u < p ? T(1) : T(0);
   }
 }
 
@@ -137,6 +172,22 @@ class CudaDeviceOps : public DeviceOps {
                                                                      static_cast<T>(value), n, index);
     });
     CheckLaunch("FillKernel");
+  }
+
+  void Bernoulli(const Tensor& dst, double p, uint64_t seed, uint64_t offset) override {
+    if (CapturingGraph()) {
+      ThrowError("a random draw (a dropout or drop-path mask) while a CUDA graph is being captured: every "
+                 "replay would draw the same mask");
+    }
+    NB_CHECK(dst.is_contiguous(), "Bernoulli (CUDA): needs a contiguous tensor, got ", dst.Describe());
+    const int64_t n = dst.numel();
+    if (n == 0) return;
+    DispatchFloating(dst.dtype(), "Bernoulli (CUDA)", [&](auto tag) {
+      using T = decltype(tag);
+      BernoulliKernel<T><<<BlocksFor(n), kThreads, 0, CurrentStream()>>>(static_cast<T*>(dst.raw_data()), n, p,
+                                                                          seed, offset);
+    });
+    CheckLaunch("BernoulliKernel");
   }
 
   void Synchronize() override {

@@ -54,7 +54,7 @@ void RefuseDuringCapture(const char* what) {
   if (!t_capturing) return;
   ThrowError(what, " while a CUDA graph is being captured: a captured step must not move data between host and "
              "device or wait for the device (copy its inputs in before the replay, read results after it, and "
-             "keep host-side random draws such as dropout masks and host-side value checks out of it)");
+             "keep host-side value checks out of it)");
 }
 
 std::unique_ptr<DeviceGraph> CaptureGraph(const std::function<void()>& record) {

@@ -5,9 +5,9 @@
 // Replay() launches it on the engine stream. Memory allocated while recording comes from a private
 // pool of the caching allocator (cuda_allocator.h) that lives as long as the graph, so every replay
 // reads and writes the recorded addresses and nothing else is given those blocks meanwhile. While
-// recording, host <-> device copies and synchronisation are refused with a clear error (a captured
-// step must get its inputs before the replay and must not read values back or draw random numbers on
-// the host), and ops leave out host-side checks (CapturingOn, engine/device_ops.h). Relaxed capture
+// recording, host <-> device copies, synchronisation and random draws are refused with a clear error
+// (a captured step must get its inputs before the replay, must not read values back, and would repeat
+// its random draws on every replay), and ops leave out host-side checks (CapturingOn, engine/device_ops.h). Relaxed capture
 // mode: cudaMalloc of new pool blocks is allowed while recording.
 #ifndef NB360_ENGINE_CUDA_CUDA_GRAPH_H_
 #define NB360_ENGINE_CUDA_CUDA_GRAPH_H_

@@ -180,13 +180,13 @@ Tensor DropPath(const Tensor& x, double p, Generator& gen) {
   if (p == 0.0) return x;
   Shape mask_shape(x.shape().size(), 1);
   mask_shape[0] = x.shape()[0];
-  Tensor mask = Tensor::Empty(mask_shape, x.dtype());
+  Tensor mask = Tensor::Empty(mask_shape, x.dtype(), x.device());  // drawn where x lives
   gen.Bernoulli(mask, 1.0 - p);
   {
     NoGradGuard no_grad;
     mask = Mul(mask, 1.0 / (1.0 - p));
   }
-  return Mul(x, mask.To(x.device()));
+  return Mul(x, mask);
 }
 
 Tensor ClassifierHead(nn::Linear& classifier, const Tensor& h, bool dense) {

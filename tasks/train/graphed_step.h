@@ -8,8 +8,8 @@
 // (re-attached to the parameters after the replay). Steps at other shapes (a short last batch) run
 // eagerly. The optimizer step, gradient clipping and the loss read-back stay outside the graph, so
 // learning-rate changes need no re-recording.
-// What cannot be recorded (host-side random draws such as dropout masks, host reads or checks
-// inside the step) makes the recording fail with the engine's error; the step then runs eagerly and
+// What cannot be recorded (random draws such as dropout masks, which a replay would repeat; host
+// reads or checks inside the step) makes the recording fail with the engine's error; the step then runs eagerly and
 // stays eager for the rest of the run, and note() says why.
 #ifndef NB360_TASKS_TRAIN_GRAPHED_STEP_H_
 #define NB360_TASKS_TRAIN_GRAPHED_STEP_H_

@@ -14,6 +14,7 @@
 #include "engine/optim/optim.h"
 #include "engine/rng.h"
 #include "engine/tensor.h"
+#include "ops/dropout.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 
@@ -140,6 +141,24 @@ TEST(Cuda, FusedAdamWMatchesCpu) {
     o.weight_decay = 0.01;
     return std::make_unique<optim::AdamW>(p, o);
   });
+}
+
+TEST(Cuda, RandomDrawsAndDropoutMatchCpuBitwise) {
+  if (!HaveGpu()) GTEST_SKIP() << "no usable GPU";
+  for (DType dt : {DType::kFloat32, DType::kFloat64}) {
+    Generator cpu_gen(42, 1000), gpu_gen(42, 1000);
+    const Tensor a = Tensor::Empty({3, 1001}, dt);
+    const Tensor b = Tensor::Empty({3, 1001}, dt, Device::CUDA());
+    cpu_gen.Bernoulli(a, 0.3);
+    gpu_gen.Bernoulli(b, 0.3);
+    EXPECT_EQ(b.To(Device::CPU()).To(DType::kFloat64).ToVector<double>(), a.To(DType::kFloat64).ToVector<double>());
+    EXPECT_EQ(cpu_gen.offset(), gpu_gen.offset());
+  }
+  Generator cpu_gen(7), gpu_gen(7);
+  const Tensor x = Random({4, 33, 5}, 3);
+  const Tensor yc = Dropout(x, 0.25, true, cpu_gen);
+  const Tensor yg = Dropout(x.To(Device::CUDA()), 0.25, true, gpu_gen);
+  EXPECT_EQ(yg.To(Device::CPU()).ToVector<float>(), yc.ToVector<float>());
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // GraphedStep (tasks/train/graphed_step.h): on the CPU, whose backend records no graphs, every step
 // runs eagerly with a note saying so and gives exactly the eager step's loss and gradients; with a
 // GPU (--config=cuda builds on a GPU machine), recorded replays give bitwise the losses, gradients
-// and BatchNorm statistics of eager CUDA steps, and a step with dropout (host-side mask draws) falls
-// back to eager steps with a note.
+// and BatchNorm statistics of eager CUDA steps, and a step with dropout (a random draw, which a
+// replay would repeat) falls back to eager steps with a note.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -114,7 +114,7 @@ TEST(GraphedStepCuda, DropoutFallsBackToEagerWithANote) {
   std::string note;
   CompareWithEager(Device::CUDA(), 0.3, 4, &replays, &note);
   EXPECT_EQ(replays, 0);
-  EXPECT_NE(note.find("host -> device copy"), std::string::npos) << note;
+  EXPECT_NE(note.find("random draw"), std::string::npos) << note;
 }
 #endif
 
