@@ -82,7 +82,9 @@ __global__ void AdamKernel(AdamChunk<T> c, T b1, T one_minus_b1, T b2, T one_min
     v[i] = vi;
     T vv = vi;
     if (vmax != nullptr) {
-      vv = vmax[i] > vi ? vmax[i] : vi;
+      // std::max(vmax[i], vi) exactly (vmax[i] unless vmax[i] < vi), so NaNs and signed zeros
+      // pick the same operand as the CPU step.
+      vv = vmax[i] < vi ? vi : vmax[i];
       vmax[i] = vv;
     }
     const T denom = sqrt(vv) / bc2_sqrt + e;
