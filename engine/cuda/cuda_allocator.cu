@@ -35,6 +35,7 @@ void* Take(FreeLists& lists, size_t size) {
 class Caching : public Allocator {
  public:
   void* Allocate(size_t nbytes) override {
+    BindThread();  // cudaMalloc on the process's GPU, whichever thread asks
     const size_t size = RoundSize(nbytes);
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.allocations;
@@ -123,6 +124,7 @@ class Caching : public Allocator {
 
  private:
   void ReleaseLocked() {
+    BindThread();
     // Blocks may still be read by queued work: wait for the stream before returning them.
     cudaStreamSynchronize(CurrentStream());
     for (auto& [size, blocks] : free_) {

@@ -18,6 +18,12 @@ void CudaCheck(cudaError_t status, const char* call);
 // Throws when the last kernel launch failed (cudaGetLastError); `kernel` names it.
 void CheckLaunch(const char* kernel);
 
+// The process's GPU (InitCudaBackend): SelectDevice sets it once; BindThread makes the calling
+// thread's CUDA calls go to it (cudaSetDevice once per thread; CurrentStream() and the allocator call
+// it, so every thread that touches the engine's device memory is bound).
+void SelectDevice(int index);
+void BindThread();
+
 }  // namespace cuda
 }  // namespace nb360
 

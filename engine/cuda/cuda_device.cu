@@ -2,9 +2,13 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <mutex>
+#include <string>
+
 #include "engine/allocator.h"
 #include "engine/check.h"
 #include "engine/cuda/cuda_allocator.h"
+#include "engine/cuda/cuda_check.h"
 #include "engine/cuda/cuda_copy.h"
 #include "engine/cuda/cuda_device.h"
 #include "engine/cuda/fused_optim.h"
@@ -20,15 +24,19 @@ absl::Status CudaError(const char* what, cudaError_t e) {
 
 }  // namespace
 
-absl::StatusOr<CudaDeviceInfo> QueryCudaDevice() {
+absl::StatusOr<CudaDeviceInfo> QueryCudaDevice(int index) {
   CudaDeviceInfo info;
   cudaRuntimeGetVersion(&info.runtime_version);
   info.cudnn_version = static_cast<int>(cudnnGetVersion());
   const cudaError_t e = cudaGetDeviceCount(&info.device_count);
   if (e != cudaSuccess) return CudaError("cudaGetDeviceCount", e);
   if (info.device_count == 0) return absl::UnavailableError("no CUDA device");
+  if (index < 0 || index >= info.device_count) {
+    return absl::InvalidArgumentError("no CUDA device " + std::to_string(index) + " (this machine has " +
+                                      std::to_string(info.device_count) + ")");
+  }
   cudaDeviceProp prop;
-  const cudaError_t p = cudaGetDeviceProperties(&prop, 0);
+  const cudaError_t p = cudaGetDeviceProperties(&prop, index);
   if (p != cudaSuccess) return CudaError("cudaGetDeviceProperties", p);
   info.name = prop.name;
   info.compute_major = prop.major;
@@ -37,12 +45,22 @@ absl::StatusOr<CudaDeviceInfo> QueryCudaDevice() {
   return info;
 }
 
-absl::Status InitCudaBackend() {
-  absl::StatusOr<CudaDeviceInfo> info = QueryCudaDevice();
+absl::Status InitCudaBackend(int index) {
+  static std::mutex mu;
+  static int started = -1;
+  std::lock_guard<std::mutex> lock(mu);
+  if (started == index) return absl::OkStatus();
+  if (started >= 0) {
+    return absl::FailedPreconditionError("the CUDA backend already runs on cuda:" + std::to_string(started) +
+                                         " (one GPU per process), cannot start it on cuda:" + std::to_string(index));
+  }
+  absl::StatusOr<CudaDeviceInfo> info = QueryCudaDevice(index);
   if (!info.ok()) return info.status();
+  cuda::SelectDevice(index);
   SetAllocator(DeviceType::kCUDA, cuda::CachingAllocator());
   SetDeviceOps(DeviceType::kCUDA, cuda::CudaOps());
   optim::SetFusedOptimizerKernels(DeviceType::kCUDA, &cuda::kFusedOptimizers);
+  started = index;
   return absl::OkStatus();
 }
 

@@ -1,4 +1,5 @@
 // engine/cuda/cuda_runtime.cu: error checks and the engine's stream (cuda_check.h, cuda_stream.h).
+#include <atomic>
 #include <string>
 
 #include "engine/check.h"
@@ -20,7 +21,27 @@ void CheckLaunch(const char* kernel) {
              cudaGetErrorString(status), ")");
 }
 
+namespace {
+
+std::atomic<int> g_device{0};
+thread_local bool t_bound = false;
+
+}  // namespace
+
+void SelectDevice(int index) {
+  g_device.store(index);
+  t_bound = false;
+  BindThread();
+}
+
+void BindThread() {
+  if (t_bound) return;
+  CudaCheck(cudaSetDevice(g_device.load()), "cudaSetDevice");
+  t_bound = true;
+}
+
 cudaStream_t CurrentStream() {
+  BindThread();
   static cudaStream_t stream = [] {
     cudaStream_t s = nullptr;
     CudaCheck(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");

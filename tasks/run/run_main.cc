@@ -23,6 +23,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "baselines/wrn/wrn.h"
 #include "configs/experiment_config.h"
@@ -81,7 +83,7 @@ ABSL_FLAG(std::string, schedule, "", "Override: wrn_step | constant | cosine.");
 ABSL_FLAG(int64_t, max_steps_per_epoch, 0, "Cap on training steps per epoch (0: full epochs; for smoke runs).");
 ABSL_FLAG(int64_t, max_eval_batches, 0, "Cap on evaluation batches (0: the whole split; for smoke runs).");
 ABSL_FLAG(int, workers, 2, "Loader worker threads.");
-ABSL_FLAG(std::string, device, "cpu", "cpu | cuda (needs a --config=cuda build and a GPU).");
+ABSL_FLAG(std::string, device, "cpu", "cpu | cuda | cuda:N (needs a --config=cuda build and a GPU).");
 ABSL_FLAG(bool, tf32, false, "--device=cuda: float32 convolutions and GEMMs may use TF32 tensor cores.");
 ABSL_FLAG(std::string, autocast, "none",
           "none | bf16: training-step convolutions and matrix products in bf16 (float32 accumulation; "
@@ -109,11 +111,15 @@ int Fail(const std::string& what) {
 absl::StatusOr<Device> ResolveDevice() {
   const std::string d = absl::GetFlag(FLAGS_device);
   if (d == "cpu") return Device::CPU();
-  if (d != "cuda") return absl::InvalidArgumentError(absl::StrCat("--device must be cpu or cuda, got \"", d, "\""));
+  int index = 0;
+  const bool indexed = absl::StartsWith(d, "cuda:") && absl::SimpleAtoi(d.substr(5), &index) && index >= 0;
+  if (d != "cuda" && !indexed) {
+    return absl::InvalidArgumentError(absl::StrCat("--device must be cpu, cuda or cuda:N, got \"", d, "\""));
+  }
 #ifdef NB360_WITH_CUDA
-  static const absl::Status started = InitCudaBackend();
-  if (!started.ok()) return absl::FailedPreconditionError(absl::StrCat("--device=cuda: ", started.message()));
-  return Device::CUDA();
+  static const absl::Status started = InitCudaBackend(index);
+  if (!started.ok()) return absl::FailedPreconditionError(absl::StrCat("--device=", d, ": ", started.message()));
+  return Device::CUDA(index);
 #else
   return absl::FailedPreconditionError(
       "--device=cuda: this build has no CUDA backend (build with --config=cuda on a machine with CUDA)");
@@ -230,7 +236,7 @@ absl::StatusOr<ExperimentConfig> ResolveConfig(const std::string& gaea_stage) {
     return absl::InvalidArgumentError(absl::StrCat("--autocast must be none or bf16, got \"", autocast, "\""));
   }
   const bool gpu_only = absl::GetFlag(FLAGS_tf32) || absl::GetFlag(FLAGS_cuda_graph);
-  if (gpu_only && absl::GetFlag(FLAGS_device) != "cuda") {
+  if (gpu_only && !absl::StartsWith(absl::GetFlag(FLAGS_device), "cuda")) {
     return absl::InvalidArgumentError("--tf32 and --cuda_graph need --device=cuda");
   }
   return c;

@@ -41,6 +41,9 @@ if [ "$task" = ninapro ]; then
     { cat "$out.log7"; echo "FAIL: --autocast=bf16 run exited $?"; exit 1; }
   grep -q '"autocast": *"bf16"' "$out.bf16/results.json" || { echo "FAIL: results.json does not record autocast"; exit 1; }
 fi
+# A device that is not cpu, cuda or cuda:N is a clear error.
+if "$bin" --device=gpu1 --out="$out.fast" > "$out.log8" 2>&1; then echo "FAIL: --device=gpu1 accepted"; exit 1; fi
+grep -q "must be cpu, cuda or cuda:N" "$out.log8" || { cat "$out.log8"; echo "FAIL: unclear --device error"; exit 1; }
 # The GPU-only fast paths are refused on the CPU; a bad --autocast value is a clear error.
 if "$bin" --tf32 --cuda_graph --out="$out.fast" > "$out.log5" 2>&1; then echo "FAIL: --tf32 on the CPU accepted"; exit 1; fi
 grep -q "need --device=cuda" "$out.log5" || { cat "$out.log5"; echo "FAIL: unclear --tf32 error"; exit 1; }

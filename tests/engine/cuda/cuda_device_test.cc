@@ -45,6 +45,21 @@ TEST(Cuda, NoDeviceIsAClearError) {
   EXPECT_NE(s.ToString().find("cuda"), std::string::npos) << s;
 }
 
+TEST(Cuda, DeviceSelectionIsCheckedAndOnePerProcess) {
+  if (!HaveGpu()) GTEST_SKIP() << "no usable GPU";  // started on cuda:0
+  const absl::Status missing = InitCudaBackend(99);
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.ToString().find("99"), std::string::npos) << missing;
+  EXPECT_TRUE(InitCudaBackend(0).ok());  // idempotent
+  absl::StatusOr<CudaDeviceInfo> info = QueryCudaDevice(0);
+  ASSERT_TRUE(info.ok());
+  if (info->device_count > 1) {
+    const absl::Status other = InitCudaBackend(1);
+    EXPECT_FALSE(other.ok());
+    EXPECT_NE(other.ToString().find("one GPU per process"), std::string::npos) << other;
+  }
+}
+
 TEST(Cuda, CopiesRoundTripWithStridesAndCasts) {
   if (!HaveGpu()) GTEST_SKIP() << "no usable GPU";
   const Tensor x = Random({3, 4, 5}, 1, DType::kFloat64);
