@@ -7,12 +7,19 @@
 // Compare with benchmarks/nas/torch_gaea_search_step.py (the same supernet written in PyTorch from the
 // spec; same case names, best-of-3 mean step time). Run:
 //   OMP_NUM_THREADS=2 bazel run -c opt //benchmarks/nas:gaea_search_step_benchmark -- --benchmark_repetitions=3
+// In --config=cuda builds on a machine with a GPU every case is registered again as <case>_CUDA, set
+// up as nas/search's GaeaSearch does it: the supernet built on the CPU and moved with net.To(device),
+// then the SGD and EG optimizers made from its (device) weights and architecture tensors; the batches
+// made on the CPU and moved; every step ends with a host read of the architecture loss (waits for
+// the device). An error on the way (a step the engine cannot yet run on the device) ends the case
+// with "ERROR OCCURRED: '<the error>'". Compare with torch_gaea_search_step.py --device=cuda.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "benchmarks/ops/bench_device.h"
 #include "engine/autograd.h"
 #include "engine/optim/optim.h"
 #include "engine/rng.h"
@@ -39,13 +46,14 @@ Tensor Labels(int64_t n, int64_t classes, Generator& gen) {
   return Tensor::FromVector(v, {n});
 }
 
-void RunSearchStep(benchmark::State& state, const SearchCase& c) {
+void RunSearchStep(benchmark::State& state, const SearchCase& c, Device device) {
   Generator gen(0);
   SearchNetworkConfig cfg;
   cfg.kind = c.kind;
   cfg.in_channels = static_cast<int>(c.input[1]);
   cfg.num_classes = c.classes;
   SearchNetwork net(cfg, gen);
+  net.To(device);
   net.train();
   optim::SGDOptions o;
   o.lr = 0.1;
@@ -56,7 +64,10 @@ void RunSearchStep(benchmark::State& state, const SearchCase& c) {
   Tensor xw = Tensor::Empty(c.input), xa = Tensor::Empty(c.input);
   gen.Normal(xw, 0.0, 1.0);
   gen.Normal(xa, 0.0, 1.0);
-  const Tensor yw = Labels(c.input[0], c.classes, gen), ya = Labels(c.input[0], c.classes, gen);
+  xw = xw.To(device);
+  xa = xa.To(device);
+  const Tensor yw = Labels(c.input[0], c.classes, gen).To(device);
+  const Tensor ya = Labels(c.input[0], c.classes, gen).To(device);
   const std::vector<Tensor> weights = net.WeightParameters();
   for (auto _ : state) {
     net.SetArchRequiresGrad(false);
@@ -72,6 +83,7 @@ void RunSearchStep(benchmark::State& state, const SearchCase& c) {
     a_opt.Step();
     for (Tensor w : weights) w.set_requires_grad(true);
     benchmark::DoNotOptimize(loss.raw_data());
+    if (!device.is_cpu()) benchmark::DoNotOptimize(loss.item());  // a host read: waits for the device
   }
   state.counters["weights"] = static_cast<double>(net.NumWeightParameters());
 }
@@ -81,13 +93,18 @@ const bool kRegistered = [] {
       {"GaeaSearch_Cifar100_B64", SearchNetworkConfig::kPoint2d, {64, 3, 32, 32}, 100},
       {"GaeaSearch_ECG_B32", SearchNetworkConfig::k1d, {32, 1, 1000}, 4},
   };
-  for (const SearchCase& c : cases) {
-    benchmark::RegisterBenchmark(("BM_" + c.name).c_str(), [c](benchmark::State& s) { RunSearchStep(s, c); })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(1.0)
-        ->ComputeStatistics(
-            "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  for (const auto& [suffix, device] : bench::BenchDevices()) {
+    for (const SearchCase& c : cases) {
+      const Device d = device;
+      auto* b = benchmark::RegisterBenchmark(("BM_" + c.name + suffix).c_str(), [c, d](benchmark::State& s) {
+        bench::RunGuarded(s, [&] { RunSearchStep(s, c, d); });
+      });
+      b->Unit(benchmark::kMillisecond)
+          ->UseRealTime()
+          ->ComputeStatistics(
+              "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+      if (d.is_cpu()) b->MinTime(1.0);
+    }
   }
   return true;
 }();

@@ -11,6 +11,10 @@ Cases (same names as the C++ benchmark):
 Prints "case  torch_ms" (best of 3 runs of the mean step time) and the supernet's weight count (the
 spec's check: 322,708 for CIFAR-100, 209,524 for ECG). Run with Debian's /usr/bin/python3; for the best
 figure also with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736. --threads=N (default 2).
+--device=cuda runs on the GPU (cases named <case>_CUDA; supernet, architecture tensors and batches on
+the device; torch.cuda.synchronize() after every step; float32 without TF32, as nb360's default);
+--min-time=S sets each run's length (default 1 s), --repeat=N the number of runs (default 3); an
+optional argument keeps only the cases whose name contains it.
 """
 import sys
 import time
@@ -19,9 +23,28 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
+def flag(name, default):
+    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
+
+
+THREADS = int(flag("threads", "2"))
+DEVICE = flag("device", "cpu")
+MIN_TIME = float(flag("min-time", "1.0"))
+REPEAT = int(flag("repeat", "3"))
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
+
+
+def use_device():
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
+    if DEVICE == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
 PRIMITIVES = ["none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
               "dil_conv_3x3", "dil_conv_5x5"]
@@ -159,6 +182,12 @@ class Supernet(nn.Module):
     def arch(self):
         return [self.alpha_normal, self.alpha_reduce, self.beta_normal, self.beta_reduce]
 
+    def arch_to(self, device):
+        """Moves the architecture tensors (plain attributes, which Module.to leaves alone)."""
+        for name in ("alpha_normal", "alpha_reduce", "beta_normal", "beta_reduce"):
+            setattr(self, name, getattr(self, name).detach().to(device).requires_grad_(True))
+        return self
+
     def forward(self, x):
         s0 = s1 = self.stem(x)
         for cell in self.cells:
@@ -183,13 +212,20 @@ def cases():
             ("GaeaSearch_ECG_B32", 1, (32, 1, 1000), 4)]
 
 
-def time_ms(fn, min_time=1.0, repeat=3):
+def sync():
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
+
+
+def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
     fn()
+    sync()
     best = float("inf")
     for _ in range(repeat):
         n, start = 0, time.perf_counter()
         while True:
             fn()
+            sync()
             n += 1
             elapsed = time.perf_counter() - start
             if elapsed >= min_time:
@@ -199,15 +235,19 @@ def time_ms(fn, min_time=1.0, repeat=3):
 
 
 def main():
+    use_device()
     keep = [a for a in sys.argv[1:] if not a.startswith("--")]
     for name, d, shape, classes in cases():
         if keep and keep[0] not in name:
             continue
         net = Supernet(d, shape[1], classes).train()
+        if DEVICE != "cpu":
+            net.to(DEVICE).arch_to(DEVICE)
         weights = list(net.parameters())
         opt = torch.optim.SGD(weights, lr=0.1, momentum=0.9, weight_decay=3e-4)
-        xw, xa = torch.randn(shape), torch.randn(shape)
-        yw, ya = torch.randint(0, classes, (shape[0],)), torch.randint(0, classes, (shape[0],))
+        xw, xa = torch.randn(shape).to(DEVICE), torch.randn(shape).to(DEVICE)
+        yw = torch.randint(0, classes, (shape[0],)).to(DEVICE)
+        ya = torch.randint(0, classes, (shape[0],)).to(DEVICE)
 
         def freeze(params, frozen):
             for p in params:
@@ -227,7 +267,8 @@ def main():
             freeze(weights, False)
 
         count = sum(p.numel() for p in weights)
-        print(f"{name}  {time_ms(step):.2f}  (supernet weights {count})", flush=True)
+        suffix = "" if DEVICE == "cpu" else "_CUDA"
+        print(f"{name}{suffix}  {time_ms(step):.2f}  (supernet weights {count})", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,18 @@
 // output element (three convolutions' worth for forward + backward, two when the input needs no gradient).
 // Compare with benchmarks/ops/torch_conv.py (same case names). On a shared machine, run with
 // --benchmark_repetitions=5 and read the _min rows (torch_conv.py reports the same statistic).
+// In --config=cuda builds on a machine with a GPU every case is registered again as <name>_CUDA
+// (inputs moved to the device, a device synchronisation ending every iteration, the
+// --benchmark_min_time flag's run length); those also count "bytes/s": every tensor the call
+// reads or writes (x, w, b, y; with backward also gy and the gradients), once each.
+// Compare with torch_conv.py --device=cuda.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "benchmarks/ops/bench_device.h"
 #include "engine/autograd.h"
 #include "engine/rng.h"
 #include "ops/conv.h"
@@ -77,11 +83,12 @@ double ForwardFlops(const ConvCase& k) {
   return 2.0 * k.n * k.o * oh * ow * (k.c / k.p.groups) * k.k_h * k.k_w;
 }
 
-void RunCase(benchmark::State& state, const ConvCase& k, bool backward) {
+void RunCase(benchmark::State& state, const ConvCase& k, bool backward, Device device) {
   const Shape xs = k.conv1d ? Shape{k.n, k.c, k.w} : Shape{k.n, k.c, k.h, k.w};
   const Shape ws =
       k.conv1d ? Shape{k.o, k.c / k.p.groups, k.k_w} : Shape{k.o, k.c / k.p.groups, k.k_h, k.k_w};
-  Tensor x = Random(xs, 1), w = Random(ws, 2), b = k.bias ? Random({k.o}, 3) : Tensor();
+  Tensor x = Random(xs, 1).To(device), w = Random(ws, 2).To(device),
+         b = k.bias ? Random({k.o}, 3).To(device) : Tensor();
   if (backward) {
     x.set_requires_grad(k.input_grad);
     w.set_requires_grad(true);
@@ -89,7 +96,8 @@ void RunCase(benchmark::State& state, const ConvCase& k, bool backward) {
   }
   const int64_t oh = ConvOutputSize(k.h, k.k_h, k.p.stride_h, k.p.pad_h, k.p.dilation_h);
   const int64_t ow = ConvOutputSize(k.w, k.k_w, k.p.stride_w, k.p.pad_w, k.p.dilation_w);
-  const Tensor gy = backward ? Random(k.conv1d ? Shape{k.n, k.o, ow} : Shape{k.n, k.o, oh, ow}, 4) : Tensor();
+  const Shape ys = k.conv1d ? Shape{k.n, k.o, ow} : Shape{k.n, k.o, oh, ow};
+  const Tensor gy = backward ? Random(ys, 4).To(device) : Tensor();
   for (auto _ : state) {
     Tensor y = Run(k, x, w, b);
     if (backward) {
@@ -99,24 +107,36 @@ void RunCase(benchmark::State& state, const ConvCase& k, bool backward) {
       if (b.defined()) b.ZeroGrad();
     }
     benchmark::DoNotOptimize(y.raw_data());
+    bench::SyncDevice(device);
   }
   const double passes = backward ? (k.input_grad ? 3.0 : 2.0) : 1.0;
   state.counters["FLOPS"] =
       benchmark::Counter(passes * ForwardFlops(k), benchmark::Counter::kIsIterationInvariantRate);
+  if (!device.is_cpu()) {
+    const double y_bytes = static_cast<double>(k.n) * k.o * oh * ow * sizeof(float);
+    double bytes = bench::TensorBytes({x, w, b}) + y_bytes;
+    if (backward) bytes += y_bytes + bench::TensorBytes({w, b}) + (k.input_grad ? bench::TensorBytes({x}) : 0.0);
+    bench::SetBytesPerSecond(state, bytes);
+  }
 }
 
-// Registers BM_Conv_<case>_Forward and BM_Conv_<case>_ForwardBackward for every case.
+// Registers BM_Conv_<case>_Forward and BM_Conv_<case>_ForwardBackward for every case (and the same
+// names + "_CUDA" where a GPU runs).
 const bool kRegistered = [] {
-  for (const ConvCase& k : Cases()) {
-    for (bool backward : {false, true}) {
-      const std::string name = "BM_Conv_" + k.name + (backward ? "_ForwardBackward" : "_Forward");
-      benchmark::RegisterBenchmark(name.c_str(),
-                                   [k, backward](benchmark::State& s) { RunCase(s, k, backward); })
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime()
-          ->MinTime(0.5)
-          ->ComputeStatistics(
-              "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+  for (const auto& [suffix, device] : bench::BenchDevices()) {
+    for (const ConvCase& k : Cases()) {
+      for (bool backward : {false, true}) {
+        const std::string name = "BM_Conv_" + k.name + (backward ? "_ForwardBackward" : "_Forward") + suffix;
+        const Device d = device;
+        auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, backward, d](benchmark::State& s) {
+          bench::RunGuarded(s, [&] { RunCase(s, k, backward, d); });
+        });
+        b->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->ComputeStatistics(
+                "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+        if (d.is_cpu()) b->MinTime(0.5);
+      }
     }
   }
   return true;

@@ -7,11 +7,18 @@
 // only (no gradients recorded) and forward + backward (gradients for x and the affine parameters).
 // Bytes processed count the tensor traffic of the two-pass kernels: forward reads x twice and
 // writes y; backward reads x and gy twice and writes gx. Compare with benchmarks/ops/torch_norm.py.
+// In --config=cuda builds on a machine with a GPU every case is registered again as <name>_CUDA
+// (inputs and running statistics moved to the device, a device synchronisation ending every
+// iteration, the --benchmark_min_time flag's run length); those count "bytes/s" minimally instead:
+// every tensor the call reads or writes once each (x, y, the affine parameters, the running
+// statistics read and written; with backward also gy and the gradients of x and the parameters).
+// Compare with torch_norm.py --device=cuda.
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
+#include "benchmarks/ops/bench_device.h"
 #include "engine/autograd.h"
 #include "engine/memory_format.h"
 #include "engine/parallel.h"
@@ -54,14 +61,14 @@ Tensor Random(const Shape& shape, uint64_t seed, double mean = 0.0, double stdde
   return t;
 }
 
-void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
+void RunCase(benchmark::State& state, const NormCase& k, bool backward, Device device) {
   SetNumThreads(2);
   const int64_t groups = k.layer_norm ? k.shape.back() : k.shape[1];
-  Tensor x = Random(k.shape, 1, 0.5, 2.0);
+  Tensor x = Random(k.shape, 1, 0.5, 2.0).To(device);
   if (k.channels_last) x = ToChannelsLast(x);
-  Tensor w = k.affine ? Random({groups}, 2, 1.0, 0.1) : Tensor();
-  Tensor b = k.affine ? Random({groups}, 3, 0.0, 0.1) : Tensor();
-  const Tensor rm = Tensor::Zeros({groups}), rv = Tensor::Ones({groups});
+  Tensor w = k.affine ? Random({groups}, 2, 1.0, 0.1).To(device) : Tensor();
+  Tensor b = k.affine ? Random({groups}, 3, 0.0, 0.1).To(device) : Tensor();
+  const Tensor rm = Tensor::Zeros({groups}).To(device), rv = Tensor::Ones({groups}).To(device);
   if (backward) {
     x.set_requires_grad(true);
     if (k.affine) {
@@ -75,7 +82,7 @@ void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
     Tensor y = BatchNorm(x, w, b, rm, rv, /*training=*/true);
     return k.relu ? Relu(y) : y;
   };
-  Tensor gy = Random(k.shape, 4);
+  Tensor gy = Random(k.shape, 4).To(device);
   if (k.channels_last) gy = ToChannelsLast(gy);
   for (auto _ : state) {
     Tensor y = run();
@@ -88,20 +95,32 @@ void RunCase(benchmark::State& state, const NormCase& k, bool backward) {
       }
     }
     benchmark::DoNotOptimize(y.raw_data());
+    bench::SyncDevice(device);
   }
-  const double bytes = 4.0 * x.numel() * (backward ? 8 : 3);
-  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+  if (device.is_cpu()) {
+    const double bytes = 4.0 * x.numel() * (backward ? 8 : 3);
+    state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+  } else {
+    const Tensor stats = k.layer_norm ? Tensor() : rm;  // running mean and variance, each read and written
+    const double once = bench::TensorBytes({x, x, w, b}) + 4 * bench::TensorBytes({stats});
+    bench::SetBytesPerSecond(state, once + (backward ? bench::TensorBytes({gy, x, w, b}) : 0.0));
+  }
 }
 
-// Registers BM_<case>_Forward and BM_<case>_ForwardBackward for every case.
+// Registers BM_<case>_Forward and BM_<case>_ForwardBackward for every case (and the same names +
+// "_CUDA" where a GPU runs).
 const bool kRegistered = [] {
-  for (const NormCase& k : Cases()) {
-    for (bool backward : {false, true}) {
-      const std::string name = "BM_" + k.name + (backward ? "_ForwardBackward" : "_Forward");
-      benchmark::RegisterBenchmark(name.c_str(), [k, backward](benchmark::State& s) { RunCase(s, k, backward); })
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime()
-          ->MinTime(1.0);
+  for (const auto& [suffix, device] : bench::BenchDevices()) {
+    for (const NormCase& k : Cases()) {
+      for (bool backward : {false, true}) {
+        const std::string name = "BM_" + k.name + (backward ? "_ForwardBackward" : "_Forward") + suffix;
+        const Device d = device;
+        auto* b = benchmark::RegisterBenchmark(name.c_str(), [k, backward, d](benchmark::State& s) {
+          bench::RunGuarded(s, [&] { RunCase(s, k, backward, d); });
+        });
+        b->Unit(benchmark::kMillisecond)->UseRealTime();
+        if (d.is_cpu()) b->MinTime(1.0);
+      }
     }
   }
   return true;

@@ -3,12 +3,17 @@
 // block and 1-d max pooling; forward only and forward + backward. benchmarks/ops/torch_pool.py
 // times the same cases in PyTorch. Reports bytes processed (input + output, and gradients).
 // POOL_BENCH_THREADS=n overrides the thread count (for contention-free single-thread CPU times).
+// In --config=cuda builds on a machine with a GPU every case is registered again as <name>_CUDA
+// (e.g. BM_MaxPool2d_k3s1p1_N64C16H32/Fwd_CUDA: the input moved to the device, a device
+// synchronisation ending every iteration, the --benchmark_min_time flag's run length; the same
+// bytes/s count). Compare with torch_pool.py --device=cuda.
 #include <cstdlib>
 #include <functional>
 #include <string>
 
 #include <benchmark/benchmark.h>
 
+#include "benchmarks/ops/bench_device.h"
 #include "engine/autograd.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
@@ -35,28 +40,30 @@ void SetBytes(benchmark::State& state, const Tensor& x, const Tensor& y, bool ba
   state.counters["bytes/s"] = benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void RunForward(benchmark::State& state, const Shape& shape, const PoolFn& op) {
+void RunForward(benchmark::State& state, const Shape& shape, const PoolFn& op, Device device) {
   SetBenchThreads();
-  const Tensor x = RandomInput(shape);
+  const Tensor x = RandomInput(shape).To(device);
   Tensor y;
   for (auto _ : state) {
     y = op(x);
     benchmark::DoNotOptimize(y.raw_data());
+    bench::SyncDevice(device);
   }
   SetBytes(state, x, y, false);
 }
 
 // x.grad keeps accumulating across iterations, as in torch_pool.py.
-void RunForwardBackward(benchmark::State& state, const Shape& shape, const PoolFn& op) {
+void RunForwardBackward(benchmark::State& state, const Shape& shape, const PoolFn& op, Device device) {
   SetBenchThreads();
-  Tensor x = RandomInput(shape);
+  Tensor x = RandomInput(shape).To(device);
   x.set_requires_grad(true);
-  const Tensor gy = RandomInput(op(x.Detach()).shape());
+  const Tensor gy = RandomInput(op(x.Detach()).shape()).To(device);
   Tensor y;
   for (auto _ : state) {
     y = op(x);
     y.Backward(gy);
     benchmark::DoNotOptimize(x.grad().raw_data());
+    bench::SyncDevice(device);
   }
   SetBytes(state, x, y, true);
 }
@@ -91,16 +98,24 @@ const Case kCases[] = {
     {"MaxPool1d_k3s3_N32C64L1000", {32, 64, 1000}, [](const Tensor& x) { return MaxPool1d(x, 3, 3); }},
 };
 
+// BM_<name>/Fwd and BM_<name>/FwdBwd for every case (and the same names + "_CUDA" where a GPU runs).
 int RegisterAll() {
-  for (const Case& c : kCases) {
-    benchmark::RegisterBenchmark((std::string("BM_") + c.name + "/Fwd").c_str(),
-                                 [c](benchmark::State& s) { RunForward(s, c.shape, c.op); })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark((std::string("BM_") + c.name + "/FwdBwd").c_str(),
-                                 [c](benchmark::State& s) { RunForwardBackward(s, c.shape, c.op); })
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+  for (const auto& [suffix, device] : bench::BenchDevices()) {
+    for (const Case& c : kCases) {
+      const Device d = device;
+      benchmark::RegisterBenchmark((std::string("BM_") + c.name + "/Fwd" + suffix).c_str(),
+                                   [c, d](benchmark::State& s) {
+                                     bench::RunGuarded(s, [&] { RunForward(s, c.shape, c.op, d); });
+                                   })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+      benchmark::RegisterBenchmark((std::string("BM_") + c.name + "/FwdBwd" + suffix).c_str(),
+                                   [c, d](benchmark::State& s) {
+                                     bench::RunGuarded(s, [&] { RunForwardBackward(s, c.shape, c.op, d); });
+                                   })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
   }
   return 0;
 }

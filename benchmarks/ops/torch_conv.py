@@ -9,6 +9,11 @@ of at least 0.5 s (the mean time per call within the run), as conv_benchmark's _
 On a loaded machine wall times of 2-thread runs mostly measure the scheduler; then compare CPU time
 on one thread instead: --threads=1 --cpu-time here (process CPU time), and conv_benchmark's "CPU"
 column under OMP_NUM_THREADS=1.
+
+--device=cuda runs the cases on the GPU (names <case>_CUDA, as conv_benchmark's GPU cases; inputs
+made on the CPU and moved; torch.cuda.synchronize() after every call; float32 without TF32, as
+nb360's default; cuDNN's heuristic algorithm choice, as nb360). --min-time=S shortens each run
+(default 0.5 s), --repeat=N the number of runs (default 5).
 """
 import sys
 import time
@@ -16,10 +21,41 @@ import time
 import torch
 import torch.nn.functional as F
 
-THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
+def flag(name, default):
+    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
+
+
+THREADS = int(flag("threads", "2"))
+DEVICE = flag("device", "cpu")
+MIN_TIME = float(flag("min-time", "0.5"))
+REPEAT = int(flag("repeat", "5"))
+SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
 CLOCK = time.process_time if "--cpu-time" in sys.argv else time.perf_counter
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
+
+
+def use_device():
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
+    if DEVICE == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
+def synced(fn):
+    """fn, followed on the GPU by a wait for the device."""
+    if DEVICE == "cpu":
+        return fn
+
+    def run():
+        fn()
+        torch.cuda.synchronize()
+    return run
 
 
 def case(name, n, c, h, w, o, kh, kw, stride=1, pad=0, dil=1, groups=1, input_grad=True, bias=False,
@@ -53,8 +89,9 @@ def cases():
     return out
 
 
-def time_ms(fn, min_time=0.5, repeat=5):
+def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
     """Best over `repeat` runs of the mean time per call, each run lasting at least min_time seconds."""
+    fn = synced(fn)
     fn()
     fn()
     best = float("inf")
@@ -80,6 +117,8 @@ def bench(k):
         w = 0.1 * torch.randn(k["o"], k["c"] // k["groups"], k["kh"], k["kw"])
         conv = F.conv2d
     b = 0.1 * torch.randn(k["o"]) if k["bias"] else None
+    x, w = x.to(DEVICE), w.to(DEVICE)
+    b = b.to(DEVICE) if b is not None else None
     kw = dict(stride=k["stride"], padding=k["pad"], dilation=k["dil"], groups=k["groups"])
 
     def forward():
@@ -101,14 +140,15 @@ def bench(k):
 
 
 def main():
+    use_device()
     names = [a for a in sys.argv[1:] if not a.startswith("--")]
     only = names[0] if names else ""
     for k in cases():
         if only not in k["name"]:
             continue
         fwd, fb = bench(k)
-        print(f"BM_Conv_{k['name']}_Forward  {fwd:.3f}", flush=True)
-        print(f"BM_Conv_{k['name']}_ForwardBackward  {fb:.3f}", flush=True)
+        print(f"BM_Conv_{k['name']}_Forward{SUFFIX}  {fwd:.3f}", flush=True)
+        print(f"BM_Conv_{k['name']}_ForwardBackward{SUFFIX}  {fb:.3f}", flush=True)
 
 
 if __name__ == "__main__":

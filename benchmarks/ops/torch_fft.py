@@ -3,8 +3,13 @@
 
 Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines. For the best
 PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
+
+--device=cuda runs the cases on the GPU (names <case>_CUDA, as fft_benchmark's GPU cases; inputs
+made on the CPU and moved; torch.cuda.synchronize() after every call; float32 without TF32, as
+nb360's default).
 """
 import os
+import sys
 import timeit
 
 import torch
@@ -12,6 +17,20 @@ import torch
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
 torch.manual_seed(0)
 B, C, G, M = 20, 32, 94, 12
+DEVICE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--device=")), "cpu")
+SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
+
+
+def use_device():
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
+    if DEVICE == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 class SpectralConv2d(torch.nn.Module):
@@ -28,22 +47,29 @@ class SpectralConv2d(torch.nn.Module):
         b, h, w = x.shape[0], x.shape[-2], x.shape[-1]
         m1, m2 = self.m1, self.m2
         x_ft = torch.fft.rfft2(x)
-        out_ft = torch.zeros(b, self.cout, h, w // 2 + 1, dtype=torch.cfloat)
+        out_ft = torch.zeros(b, self.cout, h, w // 2 + 1, dtype=torch.cfloat, device=x.device)
         out_ft[:, :, :m1, :m2] = torch.einsum("bixy,ioxy->boxy", x_ft[:, :, :m1, :m2], self.weights1)
         out_ft[:, :, -m1:, :m2] = torch.einsum("bixy,ioxy->boxy", x_ft[:, :, -m1:, :m2], self.weights2)
         return torch.fft.irfft2(out_ft, s=(h, w))
 
 
 def best_ms(fn, number=10, repeat=7):
+    if DEVICE != "cpu":
+        call = fn
+
+        def fn():
+            call()
+            torch.cuda.synchronize()
     fn()
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e3
 
 
-x = torch.randn(B, C, G, G)
-X = torch.randn(B, C, G, G // 2 + 1, dtype=torch.cfloat)
-layer = SpectralConv2d(C, C, M, M)
-xg = torch.randn(B, C, G, G, requires_grad=True)
-g = torch.randn(B, C, G, G)
+use_device()
+x = torch.randn(B, C, G, G).to(DEVICE)
+X = torch.randn(B, C, G, G // 2 + 1, dtype=torch.cfloat).to(DEVICE)
+layer = SpectralConv2d(C, C, M, M).to(DEVICE)
+xg = torch.randn(B, C, G, G).to(DEVICE).requires_grad_(True)
+g = torch.randn(B, C, G, G).to(DEVICE)
 
 
 def spectral_fb():
@@ -64,4 +90,4 @@ cases = [
     ("BM_SpectralConv2d_Fno_ForwardBackward", spectral_fb),
 ]
 for name, fn in cases:
-    print(f"{name}  {best_ms(fn):.3f}")
+    print(f"{name}{SUFFIX}  {best_ms(fn):.3f}", flush=True)

@@ -5,8 +5,13 @@ Run:  /usr/bin/python3 benchmarks/ops/torch_loss.py
       MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 benchmarks/ops/torch_loss.py
 Prints `case_name  torch_ms` lines (best of several repeats). Attention is written as
 softmax(q k^T * scale) v: torch 1.13 has no F.scaled_dot_product_attention.
+
+--device=cuda runs the cases on the GPU (names <case>_CUDA, as loss_benchmark's GPU cases; inputs
+made on the CPU and moved; torch.cuda.synchronize() after every call; float32 without TF32, as
+nb360's default). --min-time=S sets the run length the call count is sized for (default 0.3 s).
 """
 import math
+import sys
 import timeit
 
 import torch
@@ -14,9 +19,30 @@ import torch.nn.functional as F
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
+DEVICE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--device=")), "cpu")
+MIN_TIME = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--min-time=")), "0.3"))
+SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
 
 
-def best_ms(fn, min_time=0.3, repeat=7):
+def use_device():
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
+    if DEVICE == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
+def best_ms(fn, min_time=MIN_TIME, repeat=7):
+    if DEVICE != "cpu":
+        call = fn
+
+        def fn():
+            call()
+            torch.cuda.synchronize()
     fn()
     number = 1
     while timeit.timeit(fn, number=number) < min_time / 10:
@@ -25,8 +51,8 @@ def best_ms(fn, min_time=0.3, repeat=7):
 
 
 def cross_entropy(n, c):
-    logits = torch.randn(n, c)
-    target = torch.randint(0, c, (n,))
+    logits = torch.randn(n, c).to(DEVICE)
+    target = torch.randint(0, c, (n,)).to(DEVICE)
     lg = logits.clone().requires_grad_(True)
 
     def fwd():
@@ -40,8 +66,8 @@ def cross_entropy(n, c):
 
 
 def bce(n, c):
-    logits = torch.randn(n, c)
-    target = (torch.rand(n, c) < 0.3).float()
+    logits = torch.randn(n, c).to(DEVICE)
+    target = (torch.rand(n, c) < 0.3).float().to(DEVICE)
     lg = logits.clone().requires_grad_(True)
 
     def fwd():
@@ -55,8 +81,8 @@ def bce(n, c):
 
 
 def attention(b=8, h=8, l=256, d=64):
-    q, k, v = (torch.randn(b, h, l, d) for _ in range(3))
-    g = torch.randn(b, h, l, d)
+    q, k, v = (torch.randn(b, h, l, d).to(DEVICE) for _ in range(3))
+    g = torch.randn(b, h, l, d).to(DEVICE)
     qg, kg, vg = (t.clone().requires_grad_(True) for t in (q, k, v))
     scale = 1.0 / math.sqrt(d)
 
@@ -75,6 +101,7 @@ def attention(b=8, h=8, l=256, d=64):
     return fwd, fwd_bwd
 
 
+use_device()
 CASES = [
     ("BM_CrossEntropy_Cifar100_128x100", cross_entropy(128, 100)),
     ("BM_CrossEntropy_NinaPro_64x18", cross_entropy(64, 18)),
@@ -84,5 +111,5 @@ CASES = [
 ]
 
 for name, (fwd, fwd_bwd) in CASES:
-    print(f"{name}_Forward  {best_ms(fwd):.4f}")
-    print(f"{name}_ForwardBackward  {best_ms(fwd_bwd):.4f}")
+    print(f"{name}_Forward{SUFFIX}  {best_ms(fwd):.4f}", flush=True)
+    print(f"{name}_ForwardBackward{SUFFIX}  {best_ms(fwd_bwd):.4f}", flush=True)

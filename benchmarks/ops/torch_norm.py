@@ -3,6 +3,10 @@
 Run with Debian's /usr/bin/python3 (torch 1.13); prints "case_name  torch_ms" lines. For the best
 PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 /usr/bin/python3 ...
 An optional argument keeps only the cases whose name contains it.
+
+--device=cuda runs the cases on the GPU (names <case>_CUDA, as norm_benchmark's GPU cases; inputs and
+running statistics made on the CPU and moved; torch.cuda.synchronize() after every call).
+--min-time=S shortens each run (default 0.2 s), --repeat=N the number of runs (default 5).
 """
 import sys
 import time
@@ -12,6 +16,28 @@ import torch.nn.functional as F
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
+
+
+def flag(name, default):
+    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
+
+
+DEVICE = flag("device", "cpu")
+MIN_TIME = float(flag("min-time", "0.2"))
+REPEAT = int(flag("repeat", "5"))
+SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
+
+
+def use_device():
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
+    if DEVICE == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
 # name, shape, layer_norm, affine (batch norm: training mode with running statistics)
 CASES = [
@@ -24,8 +50,14 @@ CASES = [
 ]
 
 
-def time_ms(fn, min_time=0.2, repeat=5):
+def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
     """Best over `repeat` runs of the mean time per call, each run lasting at least min_time seconds."""
+    if DEVICE != "cpu":
+        call = fn
+
+        def fn():
+            call()
+            torch.cuda.synchronize()
     fn()
     fn()
     best = float("inf")
@@ -43,10 +75,10 @@ def time_ms(fn, min_time=0.2, repeat=5):
 
 def bench(shape, layer_norm, affine):
     groups = shape[-1] if layer_norm else shape[1]
-    x = torch.randn(*shape) * 2.0 + 0.5
-    w = (torch.randn(groups) * 0.1 + 1.0) if affine else None
-    b = (torch.randn(groups) * 0.1) if affine else None
-    rm, rv = torch.zeros(groups), torch.ones(groups)
+    x = (torch.randn(*shape) * 2.0 + 0.5).to(DEVICE)
+    w = (torch.randn(groups) * 0.1 + 1.0).to(DEVICE) if affine else None
+    b = (torch.randn(groups) * 0.1).to(DEVICE) if affine else None
+    rm, rv = torch.zeros(groups).to(DEVICE), torch.ones(groups).to(DEVICE)
 
     def op(xx, ww, bb):
         if layer_norm:
@@ -60,7 +92,7 @@ def bench(shape, layer_norm, affine):
     xg = x.clone().requires_grad_(True)
     wg = w.clone().requires_grad_(True) if affine else None
     bg = b.clone().requires_grad_(True) if affine else None
-    gy = torch.randn(*shape)
+    gy = torch.randn(*shape).to(DEVICE)
 
     def forward_backward():
         for t in (xg, wg, bg):
@@ -72,13 +104,15 @@ def bench(shape, layer_norm, affine):
 
 
 def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    use_device()
+    names = [a for a in sys.argv[1:] if not a.startswith("--")]
+    only = names[0] if names else ""
     for name, shape, layer_norm, affine in CASES:
         if only not in name:
             continue
         fwd, fb = bench(shape, layer_norm, affine)
-        print(f"BM_{name}_Forward  {fwd:.3f}", flush=True)
-        print(f"BM_{name}_ForwardBackward  {fb:.3f}", flush=True)
+        print(f"BM_{name}_Forward{SUFFIX}  {fwd:.3f}", flush=True)
+        print(f"BM_{name}_ForwardBackward{SUFFIX}  {fb:.3f}", flush=True)
 
 
 if __name__ == "__main__":

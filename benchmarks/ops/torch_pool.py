@@ -8,6 +8,11 @@ and, for PyTorch at its best (no mmap/trim churn for the large blocks):
 Forward runs under no_grad; forward+backward keeps accumulating into x.grad (like the C++ side).
 POOL_BENCH_THREADS=n overrides the thread count; with n = 1 the times are CPU times
 (time.process_time), which other processes on the machine do not inflate.
+
+--device=cuda runs the cases on the GPU (names <name>/Fwd_CUDA, <name>/FwdBwd_CUDA, as pool_benchmark's
+GPU cases; inputs made on the CPU and moved; torch.cuda.synchronize() after every call; wall time).
+--min-time=S sets the run length the call count is sized for (default 0.2 s). An optional argument
+keeps only the cases whose name contains it.
 """
 import os
 import sys
@@ -19,7 +24,22 @@ import torch.nn.functional as F
 
 THREADS = int(os.environ.get("POOL_BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
-TIMER = time.process_time if THREADS == 1 else time.perf_counter
+DEVICE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--device=")), "cpu")
+MIN_TIME = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--min-time=")), "0.2"))
+SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
+TIMER = time.process_time if THREADS == 1 and DEVICE == "cpu" else time.perf_counter
+
+
+def use_device():
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
+    if DEVICE == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def max2(k, s, p):
@@ -49,21 +69,29 @@ CASES = [
 
 
 def best_ms(fn, repeat=7):
+    if DEVICE != "cpu":
+        call = fn
+
+        def fn():
+            call()
+            torch.cuda.synchronize()
     n = 1
-    while timeit.timeit(fn, number=n, timer=TIMER) < 0.2:
+    while timeit.timeit(fn, number=n, timer=TIMER) < MIN_TIME:
         n *= 2
     return min(timeit.repeat(fn, number=n, repeat=repeat, timer=TIMER)) / n * 1e3
 
 
 def main():
-    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    use_device()
+    names = [a for a in sys.argv[1:] if not a.startswith("--")]
+    only = names[0] if names else ""
     torch.manual_seed(0)
     for name, shape, op in CASES:
         if only not in name:
             continue
-        x = torch.randn(shape)
+        x = torch.randn(shape).to(DEVICE)
         with torch.no_grad():
-            gy = torch.randn(op(x).shape)
+            gy = torch.randn(op(x).shape).to(DEVICE)
 
         def fwd():
             with torch.no_grad():
@@ -74,8 +102,8 @@ def main():
         def fwd_bwd():
             op(xg).backward(gy)
 
-        print(f"{name}/Fwd  {best_ms(fwd):.4f}", flush=True)
-        print(f"{name}/FwdBwd  {best_ms(fwd_bwd):.4f}", flush=True)
+        print(f"{name}/Fwd{SUFFIX}  {best_ms(fwd):.4f}", flush=True)
+        print(f"{name}/FwdBwd{SUFFIX}  {best_ms(fwd_bwd):.4f}", flush=True)
 
 
 if __name__ == "__main__":
