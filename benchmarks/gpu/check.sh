@@ -1,27 +1,49 @@
 #!/usr/bin/env bash
 # benchmarks/gpu/check.sh REPORT_DIR: the GPU check of issue 5, for an H100/H200 machine with no
 # network, run from the repository root with gpu_bundle/ (made by benchmarks/gpu/prepare.sh) carried
-# along. Under 8 minutes:
+# along. Under 8 minutes (the steps share a budget of NB360_CHECK_BUDGET_S, default 420 s: every
+# step's timeout is cut to what is left, and a step is skipped when nothing is):
 #   1. device facts (nvidia-smi), unpack the bundle, find cuDNN (the image has it in PyTorch's venv);
 #   2. the CUDA runtime tests (copies, allocator, Module::To, fused SGD/AdamW vs CPU);
 #   3. the op conformance suite: every op with a CUDA kernel against the CPU, forward and gradients;
-#   4. compute-sanitizer (memcheck) over one short WRN-16-4 CUDA training step;
-#   5. timings: WRN-16-4 / dense WRN / ResNet1D train steps on the GPU (ours) and the same models in
-#      PyTorch on the same GPU (eager float32, cuDNN); ratios in summary.txt.
-# Not yet in it (not built): per-op CUDA benchmarks, the GAEA search step, TF32/bf16/CUDA-graph runs.
-# Every step's output goes to REPORT_DIR; a failing step is recorded and the script goes on.
+#   4. timings, ours on the GPU and the same in PyTorch on the same GPU (eager, cuDNN; float32 with
+#      TF32 off on both sides unless a case's name says otherwise), ratios in summary.txt
+#      (benchmarks/gpu/summarize.py):
+#      - WRN-16-4 / dense WRN / ResNet1D train steps (wrn_step_benchmark vs torch_wrn_step.py);
+#      - the GAEA PC-DARTS search step, CIFAR-100 and ECG shapes (gaea_search_step_benchmark vs
+#        torch_gaea_search_step.py), one process per case;
+#      - the op benchmarks (conv, fft, loss, norm, pool: the *_CUDA cases vs torch_<family>.py
+#        --device=cuda), each with its FLOP/s and bytes/s as a fraction of the card's peak (H100 SXM,
+#        H100 PCIe or H200 datasheet figures, picked from nvidia-smi's name);
+#   5. compute-sanitizer (memcheck) over one short WRN-16-4 CUDA training step.
+# Not yet in it: TF32/bf16/CUDA-graph op timings, Nsight profiles.
+# Every step's output goes to REPORT_DIR/<step>.log (ours also as <step>.json); a failing step is
+# recorded and the script goes on; a case that fails inside a benchmark is listed with its error.
 set -uo pipefail
 report=${1:?usage: benchmarks/gpu/check.sh REPORT_DIR}
 mkdir -p "$report"
 start=$(date +%s)
+budget=${NB360_CHECK_BUDGET_S:-420}
 log() { echo "[$(( $(date +%s) - start ))s] $*" | tee -a "$report/summary.txt"; }
 run() {  # run NAME TIMEOUT CMD...: output to REPORT_DIR/NAME.log, status into the summary
   local name=$1 limit=$2; shift 2
+  local left=$(( budget - ($(date +%s) - start) ))
+  if (( left < 5 )); then
+    log "$name: skipped (the ${budget} s budget is spent)"
+    return
+  fi
+  (( limit > left )) && limit=$left
   timeout "$limit" "$@" > "$report/$name.log" 2>&1
-  log "$name: exit $?"
+  local rc=$?
+  if (( rc == 124 )); then log "$name: exit 124 (timed out after ${limit} s)"; else log "$name: exit $rc"; fi
 }
+# Line-buffered stdout, so a benchmark's rows survive a crash or a timeout (summarize.py falls back
+# on them when the JSON was not written).
+lb=()
+command -v stdbuf > /dev/null && lb=(stdbuf -oL)
 
 nvidia-smi > "$report/nvidia-smi.txt" 2>&1 || true
+nvidia-smi --query-gpu=name --format=csv,noheader > "$report/gpu_name.txt" 2>/dev/null || true
 log "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
 work=$(mktemp -d)
 tar -C "$work" -xJf gpu_bundle/gpu_bundle.tar.xz || { log "no gpu_bundle/gpu_bundle.tar.xz: run prepare.sh"; exit 1; }
@@ -31,32 +53,42 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-16}
 log "cuDNN from: $cudnn"
 bin=$work/bin
 
-run cuda_device_test 120 "$bin/cuda_device_test"
-run conformance 240 "$bin/conformance_test" --gtest_brief=1
-grep -E "CUDA: |no CUDA kernel|FAILED" "$report/conformance.log" | head -40 >> "$report/summary.txt"
-run sanitizer 120 compute-sanitizer --tool memcheck --leak-check no \
-  "$bin/wrn_step_benchmark" --benchmark_filter='WRN16_4_Cifar100_B128_CUDA' --benchmark_min_time=0.01
-grep -E "ERROR SUMMARY" "$report/sanitizer.log" >> "$report/summary.txt"
-run wrn_step_ours 150 "$bin/wrn_step_benchmark" --benchmark_filter=_CUDA --benchmark_repetitions=3
-run wrn_step_torch 150 python3 benchmarks/baselines/torch_wrn_step.py --device=cuda
+run cuda_device_test 30 "$bin/cuda_device_test"
+run conformance 50 "$bin/conformance_test" --gtest_brief=1
+grep -E "CUDA: |no CUDA kernel|FAILED" "$report/conformance.log" 2>/dev/null | head -40 >> "$report/summary.txt"
 
-# Ratios: ours / PyTorch for each CUDA step case (min of our repetitions).
-python3 - "$report" <<'PY' | tee -a "$report/summary.txt"
-import re, sys
-rep = sys.argv[1]
-ours = {}
-for line in open(f"{rep}/wrn_step_ours.log"):
-    m = re.match(r"BM_TrainStep_(\S+?)/\S*_min\s+([\d.]+) ms", line)
-    if m:
-        ours[m.group(1)] = float(m.group(2))
-torch = {}
-for line in open(f"{rep}/wrn_step_torch.log"):
-    m = re.match(r"(\S+_CUDA)\s+([\d.]+)$", line.strip())
-    if m:
-        torch[m.group(1)] = float(m.group(2))
-print("case | nb360 ms | PyTorch ms | ratio")
-for k in sorted(ours):
-    t = torch.get(k)
-    print(f"{k} | {ours[k]:.3f} | {t if t else 'n/a'} | {ours[k] / t:.2f}x" if t else f"{k} | {ours[k]:.3f} | n/a | n/a")
-PY
+# Train steps (the benchmark fixes its own run length: 1 s per repetition).
+run wrn_step_ours 50 "${lb[@]}" "$bin/wrn_step_benchmark" --benchmark_filter=_CUDA --benchmark_repetitions=3 \
+  --benchmark_out="$report/wrn_step_ours.json" --benchmark_out_format=json
+run wrn_step_torch 50 python3 benchmarks/baselines/torch_wrn_step.py --device=cuda
+
+# GAEA search step: one process per case, so a crash in one does not hide the other.
+for c in Cifar100_B64 ECG_B32; do
+  run "gaea_step_ours_$c" 20 "${lb[@]}" "$bin/gaea_search_step_benchmark" --benchmark_filter="GaeaSearch_${c}_CUDA" \
+    --benchmark_min_time=0.05 --benchmark_repetitions=3 \
+    --benchmark_out="$report/gaea_step_ours_$c.json" --benchmark_out_format=json
+done
+run gaea_step_torch 25 python3 benchmarks/nas/torch_gaea_search_step.py --device=cuda --min-time=0.2 --repeat=2
+
+# Op benchmarks: every _CUDA case, 3 repetitions of >= 0.05 s; the PyTorch twins with short runs.
+declare -A ours_limit=([conv]=25 [fft]=10 [loss]=10 [norm]=12 [pool]=13)
+declare -A torch_limit=([conv]=18 [fft]=13 [loss]=13 [norm]=13 [pool]=13)
+declare -A torch_args=([conv]="--min-time=0.03 --repeat=3" [fft]="" [loss]="--min-time=0.03"
+                       [norm]="--min-time=0.03 --repeat=3" [pool]="--min-time=0.01")
+for f in conv fft loss norm pool; do
+  run "ops_${f}_ours" "${ours_limit[$f]}" "${lb[@]}" "$bin/${f}_benchmark" --benchmark_filter=_CUDA \
+    --benchmark_min_time=0.05 --benchmark_repetitions=3 \
+    --benchmark_out="$report/ops_${f}_ours.json" --benchmark_out_format=json
+done
+for f in conv fft loss norm pool; do
+  # shellcheck disable=SC2086  # torch_args holds separate words
+  run "ops_${f}_torch" "${torch_limit[$f]}" python3 "benchmarks/ops/torch_${f}.py" --device=cuda ${torch_args[$f]}
+done
+
+run sanitizer 35 compute-sanitizer --tool memcheck --leak-check no \
+  "$bin/wrn_step_benchmark" --benchmark_filter='WRN16_4_Cifar100_B128_CUDA/' --benchmark_min_time=0.01
+grep -E "ERROR SUMMARY" "$report/sanitizer.log" 2>/dev/null >> "$report/summary.txt"
+
+# Ratios (ours / PyTorch, best of each side's runs) and fractions of the card's peak.
+python3 benchmarks/gpu/summarize.py "$report" 2>&1 | tee -a "$report/summary.txt"
 log "done in $(( $(date +%s) - start )) s"

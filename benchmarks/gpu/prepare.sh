@@ -3,13 +3,19 @@
 # PyTorch and compute-sanitizer but no Bazel/JDK) and packs them, with the non-system shared
 # libraries they need (oneDNN, OpenBLAS, FFTW, Abseil, ...), into gpu_bundle/ (git-ignored), which
 # the device call carries; then run benchmarks/gpu/check.sh REPORT_DIR there.
-#   benchmarks/gpu/prepare.sh            # --config=cuda -c opt build + bundle (~15-25 MB, xz)
+#   benchmarks/gpu/prepare.sh            # --config=cuda -c opt build + bundle (xz)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 targets=(
   //tests/engine/cuda:cuda_device_test
   //tests/ops:conformance_test
   //benchmarks/baselines:wrn_step_benchmark
+  //benchmarks/nas:gaea_search_step_benchmark
+  //benchmarks/ops:conv_benchmark
+  //benchmarks/ops:fft_benchmark
+  //benchmarks/ops:loss_benchmark
+  //benchmarks/ops:norm_benchmark
+  //benchmarks/ops:pool_benchmark
 )
 bazel build --config=cuda -c opt --dynamic_mode=off "${targets[@]}"
 rm -rf gpu_bundle && mkdir -p gpu_bundle/bin gpu_bundle/lib
