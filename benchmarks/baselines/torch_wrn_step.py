@@ -7,7 +7,8 @@ PyTorch figure also run it as MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476
 and keep the better. --threads=N (default 2); --device=cuda runs on the GPU (synchronised after every
 step) in five variants: <case>_CUDA (strict float32: TF32 off for cuDNN and cuBLAS), _CUDA_TF32,
 _CUDA_BF16 (torch.autocast bf16), _CUDA_Graph (forward + backward as one CUDA graph, eager SGD step)
-and _CUDA_Fast (all three); an optional argument keeps only cases containing it.
+and _CUDA_Fast (all three); an optional argument keeps only cases containing it. --min-time=S (1.0)
+and --repeat=N (5) set each timing's run length and count (the GPU check uses short runs).
 The models come from tests/baselines/wrn/golden/make_wrn_golden.py (written from the spec).
 """
 import contextlib
@@ -23,6 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from make_wrn_golden import ResNet1D, Wrn  # noqa: E402
 
 THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
+MIN_TIME = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--min-time=")), "1.0"))
+REPEAT = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--repeat=")), "5"))
 DEVICE = next((a.split("=")[1] for a in sys.argv if a.startswith("--device=")), "cpu")
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
@@ -51,7 +54,9 @@ def sync():
         torch.cuda.synchronize()
 
 
-def time_ms(fn, min_time=1.0, repeat=5):
+def time_ms(fn, min_time=None, repeat=None):
+    min_time = MIN_TIME if min_time is None else min_time
+    repeat = REPEAT if repeat is None else repeat
     fn()
     sync()
     best = float("inf")

@@ -4,19 +4,22 @@
 # along. Under 8 minutes (the steps share a budget of NB360_CHECK_BUDGET_S, default 420 s: every
 # step's timeout is cut to what is left, and a step is skipped when nothing is):
 #   1. device facts (nvidia-smi), unpack the bundle, find cuDNN (the image has it in PyTorch's venv);
-#   2. the CUDA runtime tests (copies, allocator, Module::To, fused SGD/AdamW vs CPU);
+#   2. the CUDA runtime tests (copies, allocator, Module::To, fused SGD/AdamW vs CPU, random draws);
 #   3. the op conformance suite: every op with a CUDA kernel against the CPU, forward and gradients;
+#      the bf16 autocast kernels against the CPU reference; the graphed training step against eager
+#      steps (bitwise); WRN-16-4 / ResNet1D SGD steps, CUDA against the CPU;
 #   4. timings, ours on the GPU and the same in PyTorch on the same GPU (eager, cuDNN; float32 with
 #      TF32 off on both sides unless a case's name says otherwise), ratios in summary.txt
 #      (benchmarks/gpu/summarize.py):
-#      - WRN-16-4 / dense WRN / ResNet1D train steps (wrn_step_benchmark vs torch_wrn_step.py);
+#      - WRN-16-4 / dense WRN / ResNet1D train steps (wrn_step_benchmark vs torch_wrn_step.py), each
+#        as strict float32, TF32, bf16 autocast, CUDA graph and all three, with issue 5's targets;
 #      - the GAEA PC-DARTS search step, CIFAR-100 and ECG shapes (gaea_search_step_benchmark vs
 #        torch_gaea_search_step.py), one process per case;
 #      - the op benchmarks (conv, fft, loss, norm, pool: the *_CUDA cases vs torch_<family>.py
 #        --device=cuda), each with its FLOP/s and bytes/s as a fraction of the card's peak (H100 SXM,
 #        H100 PCIe or H200 datasheet figures, picked from nvidia-smi's name);
 #   5. compute-sanitizer (memcheck) over one short WRN-16-4 CUDA training step.
-# Not yet in it: TF32/bf16/CUDA-graph op timings, Nsight profiles.
+# Not yet in it: TF32/bf16 variants of the single-op timings, Nsight profiles.
 # Every step's output goes to REPORT_DIR/<step>.log (ours also as <step>.json); a failing step is
 # recorded and the script goes on; a case that fails inside a benchmark is listed with its error.
 set -uo pipefail
@@ -56,11 +59,17 @@ bin=$work/bin
 run cuda_device_test 30 "$bin/cuda_device_test"
 run conformance 50 "$bin/conformance_test" --gtest_brief=1
 grep -E "CUDA: |no CUDA kernel|FAILED" "$report/conformance.log" 2>/dev/null | head -40 >> "$report/summary.txt"
+# The fast paths and the training step: bf16 autocast vs the CPU reference, graphed step vs eager
+# (bitwise), WRN-16-4 / ResNet1D SGD steps CPU vs CUDA.
+for t in autocast_test graphed_step_test wrn_cuda_step_test; do
+  run "$t" 40 "$bin/$t" --gtest_brief=1
+  grep -E "FAILED|PASSED|SKIPPED" "$report/$t.log" 2>/dev/null | head -10 >> "$report/summary.txt"
+done
 
-# Train steps (the benchmark fixes its own run length: 1 s per repetition).
-run wrn_step_ours 50 "${lb[@]}" "$bin/wrn_step_benchmark" --benchmark_filter=_CUDA --benchmark_repetitions=3 \
-  --benchmark_out="$report/wrn_step_ours.json" --benchmark_out_format=json
-run wrn_step_torch 50 python3 benchmarks/baselines/torch_wrn_step.py --device=cuda
+# Train steps: 5 variants x 4 models (float32, TF32, bf16 autocast, CUDA graph, all), short runs.
+run wrn_step_ours 45 "${lb[@]}" "$bin/wrn_step_benchmark" --benchmark_filter=_CUDA --benchmark_min_time=0.2 \
+  --benchmark_repetitions=2 --benchmark_out="$report/wrn_step_ours.json" --benchmark_out_format=json
+run wrn_step_torch 50 python3 benchmarks/baselines/torch_wrn_step.py --device=cuda --min-time=0.2 --repeat=2
 
 # GAEA search step: one process per case, so a crash in one does not hide the other.
 for c in Cifar100_B64 ECG_B32; do

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/../.."
 targets=(
   //tests/engine/cuda:cuda_device_test
   //tests/ops:conformance_test
+  //tests/ops:autocast_test
+  //tests/tasks/train:graphed_step_test
+  //tests/baselines/wrn:wrn_cuda_step_test
   //benchmarks/baselines:wrn_step_benchmark
   //benchmarks/nas:gaea_search_step_benchmark
   //benchmarks/ops:conv_benchmark

@@ -186,6 +186,25 @@ def step_table(title, ours, torch, strip=""):
     return rows
 
 
+def target_rows(ours, torch, strip="TrainStep_"):
+    """Issue 5's WRN-16-4 targets: ours strict float32 <= 1.0x PyTorch eager float32 (TF32 off), and
+    our best fast variant (TF32 / bf16 autocast / CUDA graph / all) <= 0.7x PyTorch eager float32."""
+    ours = {k[len(strip):] if k.startswith(strip) else k: v for k, v in ours.items()}
+    base = "WRN16_4_Cifar100_B128_CUDA"
+    t = torch.get(base)
+    rows = ["## issue 5 targets (WRN-16-4, CIFAR-100 shape, batch 128) against PyTorch eager float32"]
+    o = ours.get(base, {}).get("s")
+    rows.append(f"float32: nb360 {fmt_ms(o)} ms / PyTorch {fmt_ms(t)} ms = {ratio(o, t)} (target <= 1.0x)")
+    fast = {k: v["s"] for k, v in ours.items() if k.startswith(base + "_") and v.get("s")}
+    if fast:
+        k = min(fast, key=fast.get)
+        rows.append(f"fast paths: best nb360 variant {k} {fmt_ms(fast[k])} ms / PyTorch {fmt_ms(t)} ms = "
+                    f"{ratio(fast[k], t)} (target <= 0.7x)")
+    else:
+        rows.append("fast paths: no nb360 variant timed")
+    return rows
+
+
 def op_table(family, ours, torch, bw, flops):
     rows = [f"## ops: {family}",
             "case | nb360 ms | PyTorch ms | ratio nb360/PyTorch | nb360 FLOP/s (% of FP32 peak) | PyTorch FLOP/s (%)"
@@ -225,7 +244,10 @@ def main():
                                ("gaea_step", "search step: GAEA PC-DARTS", "")):
         ours, err = read_ours(rep, f"{stem}_ours")
         errors.update(err)
-        out += step_table(title, ours, read_torch(rep, f"{stem}_torch"), strip)
+        torch = read_torch(rep, f"{stem}_torch")
+        out += step_table(title, ours, torch, strip)
+        if stem == "wrn_step":
+            out += target_rows(ours, torch, strip)
     for family in OP_FAMILIES:
         ours, err = read_ours(rep, f"ops_{family}_ours")
         errors.update(err)

@@ -60,8 +60,7 @@ void Optimizer::AddParamGroup(const ParamGroupSpec& spec) {
     NB_CHECK(p.defined() && p.is_leaf() && IsFloating(p.dtype()), name_,
              ": parameters must be defined floating leaf tensors, got ",
              p.defined() ? p.Describe() : std::string("undefined"));
-    NB_CHECK(p.device().is_cpu() && p.is_contiguous(), name_,
-             ": parameters must be contiguous CPU tensors, got ", p.Describe());
+    NB_CHECK(p.is_contiguous(), name_, ": parameters must be contiguous, got ", p.Describe());
     for (const auto& other : groups_) {
       for (const Tensor& q : other.params) {
         NB_CHECK(!q.SameImpl(p), name_, ": a parameter appears in more than one group");
@@ -221,12 +220,13 @@ absl::Status Optimizer::LoadStateDict(const OptimizerState& state) {
       continue;
     }
     const Tensor& p = *params[i];
-    if (!t.defined() || t.shape() != p.shape() || t.dtype() != p.dtype() || !t.device().is_cpu()) {
+    if (!t.defined() || t.shape() != p.shape() || t.dtype() != p.dtype()) {
       problems.push_back(StrCat("\"", name, "\" is ", t.defined() ? t.Describe() : std::string("undefined"),
                                 ", parameter ", i, " is ", p.Describe()));
       continue;
     }
-    new_state[i].Get(rest) = t.Detach().Clone();
+    // The state lives where its parameter does (checkpoints hold host tensors).
+    new_state[i].Get(rest) = t.device() == p.device() ? t.Detach().Clone() : t.Detach().To(p.device());
   }
   if (!problems.empty()) {
     std::string msg = name_ + ": cannot load state dict: ";

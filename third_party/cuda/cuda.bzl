@@ -78,13 +78,14 @@ def cuda_library(name, srcs, hdrs = [], deps = [], archs = ["90"], ptx = True, c
         copts = copts,
         target_compatible_with = kwargs.get("target_compatible_with", []),
     )
-    # alwayslink: nvcc archives are linked whole, so the order of sibling archives on the link line
-    # (a kernel archive before or after the runtime archive it calls) does not matter.
+    # alwayslink: nvcc archives are linked whole. The archive comes first among the deps, so that on
+    # a static link line (-c opt --dynamic_mode=off) it precedes the libraries whose symbols its
+    # objects use (the engine, the optimizers): a linker resolves references only forwards.
     native.cc_import(name = name + "_cu", static_library = ":" + name + "_nvcc", alwayslink = True)
     native.cc_library(
         name = name,
         srcs = [s for s in srcs if not s.endswith(".cu")],
         hdrs = hdrs,
-        deps = deps + cuda_deps + [":" + name + "_cu"],
+        deps = [":" + name + "_cu"] + deps + cuda_deps,
         **kwargs
     )
