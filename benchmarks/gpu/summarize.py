@@ -23,15 +23,18 @@ import os
 import re
 import sys
 
-# name: (HBM bytes/s, FP32 non-tensor FLOP/s, TF32 tensor-core FLOP/s dense)
+# name: (HBM bytes/s, FP32 non-tensor FLOP/s, TF32 tensor-core FLOP/s dense, BF16 tensor-core dense)
 PEAKS = {
-    "H100 SXM": (3.35e12, 66.9e12, 494.7e12),
-    "H100 PCIe": (2.0e12, 51.2e12, 378e12),
-    "H200": (4.8e12, 66.9e12, 494.7e12),
+    "H100 SXM": (3.35e12, 66.9e12, 494.7e12, 989.4e12),
+    "H100 PCIe": (2.0e12, 51.2e12, 378e12, 756e12),
+    "H200": (4.8e12, 66.9e12, 494.7e12, 989.4e12),
 }
+# Which FLOP/s peak a case's math is measured against (by its name's suffix).
+TENSOR_PEAK = {"_TF32": 2, "_BF16": 3}
 UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 SI = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 OP_FAMILIES = ["conv", "fft", "loss", "norm", "pool"]
+CARD = [None]  # the detected card (a PEAKS key), set by card_peaks
 CUDA_CASE = re.compile(r"_CUDA(_[A-Za-z0-9]+)?$")  # X_CUDA, and variants such as X_CUDA_TF32
 
 
@@ -45,10 +48,11 @@ def card_peaks(name):
         card = "H100 PCIe"
     elif "H100" in upper and ("SXM" in upper or "HBM3" in upper):  # "NVIDIA H100 80GB HBM3" is the SXM5 card
         card = "H100 SXM"
+    CARD[0] = card
     bw = flops = None
     label = f"no datasheet figures for {name!r}"
     if card:
-        bw, flops, _ = PEAKS[card]
+        bw, flops = PEAKS[card][:2]
         label = card
     if os.environ.get("NB360_PEAK_BYTES"):
         bw = float(os.environ["NB360_PEAK_BYTES"])
@@ -207,7 +211,7 @@ def target_rows(ours, torch, strip="TrainStep_"):
 
 def op_table(family, ours, torch, bw, flops):
     rows = [f"## ops: {family}",
-            "case | nb360 ms | PyTorch ms | ratio nb360/PyTorch | nb360 FLOP/s (% of FP32 peak) | PyTorch FLOP/s (%)"
+            "case | nb360 ms | PyTorch ms | ratio nb360/PyTorch | nb360 FLOP/s (% of the peak for its math) | PyTorch FLOP/s (%)"
             " | nb360 bytes/s (% of HBM peak) | PyTorch bytes/s (%)"]
     for key in list(ours) + [k for k in torch if k not in ours]:
         if not CUDA_CASE.search(key):
@@ -215,7 +219,11 @@ def op_table(family, ours, torch, bw, flops):
         o = ours.get(key)
         t = torch.get(key)
         cells = [key, fmt_ms(o["s"] if o else None), fmt_ms(t), ratio(o["s"] if o else None, t)]
-        for counter, peak, unit, scale in (("FLOPS", flops, "TFLOP/s", 1e12), ("bytes/s", bw, "GB/s", 1e9)):
+        case_flops = flops
+        for suffix, column in TENSOR_PEAK.items():  # tensor-core cases against the tensor-core peak
+            if key.endswith(suffix) and CARD[0]:
+                case_flops = PEAKS[CARD[0]][column]
+        for counter, peak, unit, scale in (("FLOPS", case_flops, "TFLOP/s", 1e12), ("bytes/s", bw, "GB/s", 1e9)):
             rate = o["counters"].get(counter) if o else None
             if rate is None and counter == "bytes/s" and o:
                 rate = o["counters"].get("bytes_per_second")
@@ -236,8 +244,9 @@ def main():
     out = [f"card: {name}; peaks used: {label}: HBM "
            + (f"{bw / 1e12:.2f} TB/s" if bw else "unknown") + ", FP32 non-tensor "
            + (f"{flops / 1e12:.1f} TFLOP/s" if flops else "unknown")
-           + " (the op cases run float32 without TF32 on both sides, so the TF32 tensor-core peak,"
-           " 494.7 TFLOP/s dense on H100 SXM / H200 and 378 on H100 PCIe, does not apply)"]
+           + " for the float32 op cases (TF32 off on both sides); the _TF32 / _BF16 conv cases against the"
+           " dense tensor-core peaks (TF32 494.7 / BF16 989.4 TFLOP/s on H100 SXM and H200, 378 / 756 on"
+           " H100 PCIe)"]
     errors = {}
     missing = []
     for stem, title, strip in (("wrn_step", "train steps: WRN / ResNet1D", "TrainStep_"),

@@ -19,6 +19,7 @@
 #include "benchmarks/ops/bench_device.h"
 #include "engine/autograd.h"
 #include "engine/rng.h"
+#include "engine/precision.h"
 #include "ops/conv.h"
 
 namespace nb360 {
@@ -83,7 +84,13 @@ double ForwardFlops(const ConvCase& k) {
   return 2.0 * k.n * k.o * oh * ow * (k.c / k.p.groups) * k.k_h * k.k_w;
 }
 
-void RunCase(benchmark::State& state, const ConvCase& k, bool backward, Device device) {
+// The math a GPU case runs in: float32 (TF32 off), TF32 tensor cores, or bf16 autocast
+// (engine/precision.h); the CPU cases are float32.
+enum class Math { kFloat32, kTf32, kBf16 };
+
+void RunCase(benchmark::State& state, const ConvCase& k, bool backward, Device device, Math math = Math::kFloat32) {
+  SetAllowTf32(math == Math::kTf32);
+  const AutocastScope autocast(math == Math::kBf16 ? MathPrecision::kBFloat16 : MathPrecision::kFloat32);
   const Shape xs = k.conv1d ? Shape{k.n, k.c, k.w} : Shape{k.n, k.c, k.h, k.w};
   const Shape ws =
       k.conv1d ? Shape{k.o, k.c / k.p.groups, k.k_w} : Shape{k.o, k.c / k.p.groups, k.k_h, k.k_w};
@@ -118,6 +125,7 @@ void RunCase(benchmark::State& state, const ConvCase& k, bool backward, Device d
     if (backward) bytes += y_bytes + bench::TensorBytes({w, b}) + (k.input_grad ? bench::TensorBytes({x}) : 0.0);
     bench::SetBytesPerSecond(state, bytes);
   }
+  SetAllowTf32(false);
 }
 
 // Registers BM_Conv_<case>_Forward and BM_Conv_<case>_ForwardBackward for every case (and the same
@@ -136,6 +144,20 @@ const bool kRegistered = [] {
             ->ComputeStatistics(
                 "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
         if (d.is_cpu()) b->MinTime(0.5);
+        // The dense WRN convolutions again with the tensor-core fast paths: <name>_CUDA_TF32, _CUDA_BF16.
+        if (d.is_cpu() || k.name.rfind("WRN_", 0) != 0) continue;
+        for (const auto& [tag, math] : {std::pair{"_TF32", Math::kTf32}, std::pair{"_BF16", Math::kBf16}}) {
+          const Math m = math;
+          benchmark::RegisterBenchmark((name + tag).c_str(),
+                                       [k, backward, d, m](benchmark::State& s) {
+                                         bench::RunGuarded(s, [&] { RunCase(s, k, backward, d, m); });
+                                       })
+              ->Unit(benchmark::kMillisecond)
+              ->UseRealTime()
+              ->ComputeStatistics("min", [](const std::vector<double>& v) {
+                return *std::min_element(v.begin(), v.end());
+              });
+        }
       }
     }
   }

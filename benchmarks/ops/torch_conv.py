@@ -13,8 +13,10 @@ column under OMP_NUM_THREADS=1.
 --device=cuda runs the cases on the GPU (names <case>_CUDA, as conv_benchmark's GPU cases; inputs
 made on the CPU and moved; torch.cuda.synchronize() after every call; float32 without TF32, as
 nb360's default; cuDNN's heuristic algorithm choice, as nb360). --min-time=S shortens each run
-(default 0.5 s), --repeat=N the number of runs (default 5).
+(default 0.5 s), --repeat=N the number of runs (default 5). On the GPU the WRN convolutions are
+also timed as <case>_CUDA_TF32 (TF32 on) and <case>_CUDA_BF16 (torch.autocast bf16).
 """
+import contextlib
 import sys
 import time
 
@@ -149,6 +151,17 @@ def main():
         fwd, fb = bench(k)
         print(f"BM_Conv_{k['name']}_Forward{SUFFIX}  {fwd:.3f}", flush=True)
         print(f"BM_Conv_{k['name']}_ForwardBackward{SUFFIX}  {fb:.3f}", flush=True)
+        if DEVICE != "cuda" or not k["name"].startswith("WRN_"):
+            continue
+        # The dense WRN convolutions with the tensor-core fast paths, as conv_benchmark's
+        # <case>_CUDA_TF32 (TF32 on) and _CUDA_BF16 (torch.autocast bf16) cases.
+        for tag, tf32, bf16 in (("_TF32", True, False), ("_BF16", False, True)):
+            torch.backends.cudnn.allow_tf32 = tf32
+            with torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext():
+                fwd, fb = bench(k)
+            torch.backends.cudnn.allow_tf32 = False
+            print(f"BM_Conv_{k['name']}_Forward{SUFFIX}{tag}  {fwd:.3f}", flush=True)
+            print(f"BM_Conv_{k['name']}_ForwardBackward{SUFFIX}{tag}  {fb:.3f}", flush=True)
 
 
 if __name__ == "__main__":

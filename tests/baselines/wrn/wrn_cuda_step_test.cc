@@ -96,7 +96,9 @@ Trace Train(bool one_d, Device device, MathPrecision precision, bool graph, int 
   }
   const auto params = model->NamedParameters();
   t.fc_weight = params[params.size() - 2].second.To(Device::CPU()).ToVector<float>();
-  if (graph) EXPECT_EQ(graphed.note(), "");
+  if (graph) {
+    EXPECT_EQ(graphed.note(), "");
+  }
   return t;
 }
 
