@@ -69,14 +69,20 @@ class Caching : public Allocator {
     if (ptr == nullptr) return;
     const size_t size = RoundSize(nbytes);
     std::lock_guard<std::mutex> lock(mu_);
-    int pool = 0;
     if (capturing_ != 0) {
-      pool = capturing_;  // recorded kernels may still touch it: the graph keeps it
-      owner_[ptr] = pool;
+      // Recorded kernels may still touch it: the graph keeps it. A block this recording allocated
+      // may serve a later allocation of the recording (a replay writes it before reading it); any
+      // other block (allocated before, e.g. an eager tensor the graph reads) keeps its contents for
+      // the replays: held, never handed out again while the pool lives.
+      auto it = owner_.find(ptr);
+      const bool recorded = it != owner_.end() && it->second == capturing_;
+      owner_[ptr] = capturing_;
+      (recorded ? pools_[capturing_] : held_[capturing_])[size].push_back(ptr);
     } else if (auto it = owner_.find(ptr); it != owner_.end()) {
-      pool = it->second;
+      pools_[it->second][size].push_back(ptr);
+    } else {
+      free_[size].push_back(ptr);
     }
-    (pool != 0 ? pools_[pool] : free_)[size].push_back(ptr);
     stats_.bytes_in_use -= static_cast<int64_t>(size);
     stats_.bytes_cached += static_cast<int64_t>(size);
   }
@@ -110,13 +116,16 @@ class Caching : public Allocator {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pools_.find(pool);
     if (it == pools_.end()) return;
-    for (auto& [size, blocks] : it->second) {
-      for (void* p : blocks) {
-        free_[size].push_back(p);
-        owner_.erase(p);
+    for (FreeLists* lists : {&it->second, &held_[pool]}) {
+      for (auto& [size, blocks] : *lists) {
+        for (void* p : blocks) {
+          free_[size].push_back(p);
+          owner_.erase(p);
+        }
       }
     }
     pools_.erase(it);
+    held_.erase(pool);
     for (auto o = owner_.begin(); o != owner_.end();) {  // blocks still in use: shared when freed
       o = o->second == pool ? owner_.erase(o) : std::next(o);
     }
@@ -136,7 +145,8 @@ class Caching : public Allocator {
 
   std::mutex mu_;
   FreeLists free_;                        // the shared cache
-  std::map<int, FreeLists> pools_;        // graph pools' free blocks
+  std::map<int, FreeLists> pools_;        // graph pools' free blocks (reused while recording)
+  std::map<int, FreeLists> held_;         // blocks from outside a recording freed during it
   std::unordered_map<void*, int> owner_;  // blocks that belong to a graph pool
   int capturing_ = 0;                     // the pool being captured into, 0 for none
   int last_pool_ = 0;

@@ -33,7 +33,9 @@ void EmptyCache();
 // Graph-capture pools (cuda_graph.h). Between BeginCapturePool() and EndCapturePool(), every
 // allocation is served from a new private pool and every block freed (whoever allocated it) joins
 // it; its blocks are never handed to other allocations until ReleaseCapturePool(), so a captured
-// graph can replay into the same addresses. Blocks of a live pool freed later return to the pool.
+// graph can replay into the same addresses. Only blocks the recording itself allocated are reused
+// within it; a block allocated before and freed during the recording keeps its contents for the
+// replays. Blocks of a live pool freed later return to the pool.
 // No cudaFree or synchronisation happens while a pool is capturing (an out-of-memory is an error).
 int BeginCapturePool();
 void EndCapturePool();

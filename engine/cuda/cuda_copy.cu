@@ -118,9 +118,14 @@ class PinnedStaging {
  private:
   void Reserve(size_t bytes) {
     if (bytes <= capacity_) return;
-    if (buffer_ != nullptr) CudaCheck(cudaFreeHost(buffer_), "cudaFreeHost");
+    void* old = buffer_;
+    buffer_ = nullptr;  // a failed allocation below leaves no buffer, not a freed one
+    capacity_ = 0;
+    if (old != nullptr) CudaCheck(cudaFreeHost(old), "cudaFreeHost");
+    void* grown = nullptr;
+    CudaCheck(cudaHostAlloc(&grown, bytes, cudaHostAllocDefault), "cudaHostAlloc(staging)");
+    buffer_ = grown;
     capacity_ = bytes;
-    CudaCheck(cudaHostAlloc(&buffer_, capacity_, cudaHostAllocDefault), "cudaHostAlloc(staging)");
   }
   std::mutex mu_;
   void* buffer_ = nullptr;

@@ -14,11 +14,20 @@ namespace {
 
 thread_local bool t_capturing = false;
 
+// ReleaseCapturePool on paths that must not throw (a destructor, error handling that is about to
+// rethrow a better error): when the device is in an error state the pool's blocks stay reserved.
+void ReleasePoolQuietly(int pool) {
+  try {
+    ReleaseCapturePool(pool);
+  } catch (...) {
+  }
+}
+
 class CudaGraph : public DeviceGraph {
  public:
   CudaGraph(cudaGraph_t graph, cudaGraphExec_t exec, int pool) : graph_(graph), exec_(exec), pool_(pool) {}
   ~CudaGraph() override {
-    ReleaseCapturePool(pool_);  // waits for a replay still running
+    ReleasePoolQuietly(pool_);  // waits for a replay still running
     cudaGraphExecDestroy(exec_);
     cudaGraphDestroy(graph_);
   }
@@ -43,7 +52,7 @@ void AbandonCapture(int pool) {
   if (partial != nullptr) cudaGraphDestroy(partial);
   (void)cudaGetLastError();
   EndCapturePool();
-  ReleaseCapturePool(pool);
+  ReleasePoolQuietly(pool);
 }
 
 }  // namespace
@@ -64,7 +73,7 @@ std::unique_ptr<DeviceGraph> CaptureGraph(const std::function<void()>& record) {
   const cudaError_t begin = cudaStreamBeginCapture(CurrentStream(), cudaStreamCaptureModeRelaxed);
   if (begin != cudaSuccess) {
     EndCapturePool();
-    ReleaseCapturePool(pool);
+    ReleasePoolQuietly(pool);
     CudaCheck(begin, "cudaStreamBeginCapture");
   }
   t_capturing = true;
@@ -82,7 +91,7 @@ std::unique_ptr<DeviceGraph> CaptureGraph(const std::function<void()>& record) {
   if (end != cudaSuccess) {
     if (graph != nullptr) cudaGraphDestroy(graph);
     (void)cudaGetLastError();
-    ReleaseCapturePool(pool);
+    ReleasePoolQuietly(pool);
     CudaCheck(end, "cudaStreamEndCapture (the step queued work that cannot be captured)");
   }
   cudaGraphExec_t exec = nullptr;
@@ -90,7 +99,7 @@ std::unique_ptr<DeviceGraph> CaptureGraph(const std::function<void()>& record) {
   if (inst != cudaSuccess) {
     cudaGraphDestroy(graph);
     (void)cudaGetLastError();
-    ReleaseCapturePool(pool);
+    ReleasePoolQuietly(pool);
     CudaCheck(inst, "cudaGraphInstantiate");
   }
   return std::make_unique<CudaGraph>(graph, exec, pool);

@@ -41,9 +41,10 @@ inline CublasState& Cublas() {
 // Runs fn(handle) under the handle's lock, with the handle bound to the current stream.
 template <class Fn>
 void WithCublas(Fn&& fn) {
-  CublasState& state = Cublas();
+  const cudaStream_t stream = CurrentStream();  // first: binds this thread to the process's GPU,
+  CublasState& state = Cublas();                // where the handle is created on first use
   std::lock_guard<std::mutex> lock(state.mu);
-  CublasCheck(cublasSetStream(state.handle, CurrentStream()), "cublasSetStream");
+  CublasCheck(cublasSetStream(state.handle, stream), "cublasSetStream");
   fn(state.handle);
 }
 

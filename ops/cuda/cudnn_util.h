@@ -41,9 +41,10 @@ inline CudnnState& Cudnn() {
 // Runs fn(handle) under the handle's lock, with the handle bound to the current stream.
 template <class Fn>
 void WithCudnn(Fn&& fn) {
-  CudnnState& state = Cudnn();
+  const cudaStream_t stream = CurrentStream();  // first: binds this thread to the process's GPU,
+  CudnnState& state = Cudnn();                 // where the handle is created on first use
   std::lock_guard<std::mutex> lock(state.mu);
-  CudnnCheck(cudnnSetStream(state.handle, CurrentStream()), "cudnnSetStream");
+  CudnnCheck(cudnnSetStream(state.handle, stream), "cudnnSetStream");
   fn(state.handle);
 }
 
