@@ -114,6 +114,10 @@ void ReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind
     NB_CHECK(fn != nullptr, "reduction of ", src.Describe(), ": no kernel for ", src.device().ToString());
     return fn(src, reduce, kind, out);
   }
+  HostReduceKernel(src, reduce, kind, out);
+}
+
+void HostReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind, const Tensor& out) {
   NB_CHECK(static_cast<int64_t>(reduce.size()) == src.dim(), "ReduceKernel: mask size mismatch");
   NB_CHECK(out.is_contiguous(), "ReduceKernel: output must be contiguous");
   DispatchAll(src.dtype(), [&](auto tag) {

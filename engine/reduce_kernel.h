@@ -16,6 +16,9 @@ enum class ReduceKind { kSum, kMax, kMin, kArgMax, kArgMin, kSumSquares };
 // Tensors on another device go to the kernel that device's backend registered (the CUDA op table
 // registers its reduction, ops/cuda/kernel_table.cc), so SumToShape works there too.
 void ReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind, const Tensor& out);
+// The CPU algorithm of ReduceKernel on tensors in host memory, whatever their device says (the
+// host-memory stand-in device of tests/engine/host_device registers it as its device reduction).
+void HostReduceKernel(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind, const Tensor& out);
 
 using DeviceReduceFn = void (*)(const Tensor& src, const std::vector<bool>& reduce, ReduceKind kind,
                                 const Tensor& out);

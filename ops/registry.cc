@@ -46,9 +46,21 @@ const std::vector<KernelEntry>& KernelTable() {
   return *table;
 }
 
+static std::vector<KernelEntry>& Added() {
+  static auto* added = new std::vector<KernelEntry>();
+  return *added;
+}
+
+void RegisterKernels(const std::vector<KernelEntry>& entries) {
+  Added().insert(Added().end(), entries.begin(), entries.end());
+}
+
 static const KernelEntry* Find(OpKind op, DType dtype, DeviceType device) {
-  for (const KernelEntry& e : KernelTable()) {
-    if (e.op == op && e.device == device && e.dtypes.Contains(dtype)) return &e;
+  const std::vector<KernelEntry>* tables[] = {&KernelTable(), &Added()};
+  for (const std::vector<KernelEntry>* table : tables) {
+    for (const KernelEntry& e : *table) {
+      if (e.op == op && e.device == device && e.dtypes.Contains(dtype)) return &e;
+    }
   }
   return nullptr;
 }

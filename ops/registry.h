@@ -60,6 +60,11 @@ const K& GetKernels(OpKind op, const Tensor& like) {
   return *static_cast<const K*>(FindKernels(op, like.dtype(), like.device()));
 }
 
+// Adds kernel entries at run time (a backend started after the static tables were built, e.g. the
+// host-memory stand-in device of tests/engine/host_device). They are consulted after the static
+// tables. Call before ops run, not concurrently with them.
+void RegisterKernels(const std::vector<KernelEntry>& entries);
+
 // Backend tables (defined by each backend library).
 namespace cpu {
 const std::vector<KernelEntry>& KernelTable();

@@ -68,6 +68,17 @@ void AdamKernel(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, double lr, dou
 
 }  // namespace
 
+void HostFusedAdam(DType dtype, const std::vector<FusedSlot>& slots, const AdamHyper& h) {
+  for (const FusedSlot& s : slots) {
+    DispatchFloating(dtype, "Adam (host fused)", [&](auto tag) {
+      using T = decltype(tag);
+      AdamKernel<T>(static_cast<T*>(s.param), static_cast<const T*>(s.grad), static_cast<T*>(s.buf0),
+                    static_cast<T*>(s.buf1), static_cast<T*>(s.buf2), s.n, h.lr, h.weight_decay, h.beta1, h.beta2,
+                    h.eps, s.step, h.decoupled, h.maximize);
+    });
+  }
+}
+
 Adam::Adam(const std::vector<Tensor>& params, const AdamOptions& options) : Adam(OneGroup(params), options) {}
 
 Adam::Adam(const std::vector<ParamGroupSpec>& groups, const AdamOptions& options)

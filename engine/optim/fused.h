@@ -45,6 +45,13 @@ struct FusedOptimizerKernels {
   void (*adam)(DType dtype, const std::vector<FusedSlot>& slots, const AdamHyper& h);
 };
 
+// The fused-kernel interface over host memory, with the CPU optimizers' own per-parameter kernels
+// (bit for bit their steps): for backends whose device memory is host memory (the stand-in device of
+// tests/engine/host_device). Defined in sgd.cc / adam.cc.
+void HostFusedSgd(DType dtype, const std::vector<FusedSlot>& slots, const SgdHyper& h);
+void HostFusedAdam(DType dtype, const std::vector<FusedSlot>& slots, const AdamHyper& h);
+inline constexpr FusedOptimizerKernels kHostFusedOptimizers = {HostFusedSgd, HostFusedAdam};
+
 // Registered by a device backend when it starts (null removes).
 void SetFusedOptimizerKernels(DeviceType type, const FusedOptimizerKernels* kernels);
 // The device's kernels; throws an error naming the optimizer and the device when there are none.

@@ -51,6 +51,16 @@ void SgdKernel(T* p, const T* g, T* buf, bool first, int64_t n, double lr, doubl
 
 }  // namespace
 
+void HostFusedSgd(DType dtype, const std::vector<FusedSlot>& slots, const SgdHyper& h) {
+  for (const FusedSlot& s : slots) {
+    DispatchFloating(dtype, "SGD (host fused)", [&](auto tag) {
+      using T = decltype(tag);
+      SgdKernel<T>(static_cast<T*>(s.param), static_cast<const T*>(s.grad), static_cast<T*>(s.buf0), s.first, s.n,
+                   h.lr, h.weight_decay, h.momentum, h.dampening, h.nesterov, h.maximize);
+    });
+  }
+}
+
 void SGD::Update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
   Tensor* buf = nullptr;
   bool first = false;

@@ -12,8 +12,8 @@ namespace cpu {
 namespace {
 
 void CheckFloat32(const Tensor& t, const char* what) {
-  NB_CHECK(t.dtype() == DType::kFloat32 && t.device().is_cpu(), "bf16 reference: ", what,
-           " must be a float32 CPU tensor, got ", t.Describe());
+  NB_CHECK(t.dtype() == DType::kFloat32, "bf16 reference: ", what, " must be a float32 tensor in host memory, got ",
+           t.Describe());
 }
 
 // Calls fn(offset, index) for every element of a tensor with up to 4 dims (index padded with 0).
@@ -39,7 +39,9 @@ void ForEach4(const Tensor& t, const Fn& fn) {
 
 Tensor RoundedBFloat16(const Tensor& t) {
   CheckFloat32(t, "operand");
-  Tensor c = t.dim() == 4 && !t.is_contiguous() && IsChannelsLast(t) ? EmptyChannelsLast(t.shape()) : Tensor::Empty(t.shape());
+  Tensor c = t.dim() == 4 && !t.is_contiguous() && IsChannelsLast(t)
+                 ? EmptyChannelsLast(t.shape(), t.dtype(), t.device())
+                 : Tensor::Empty(t.shape(), t.dtype(), t.device());
   c.CopyFrom(t);
   float* p = c.data<float>();
   for (int64_t i = 0, n = c.numel(); i < n; ++i) p[i] = RoundToBFloat16(p[i]);  // dense either way

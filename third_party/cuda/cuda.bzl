@@ -89,3 +89,11 @@ def cuda_library(name, srcs, hdrs = [], deps = [], archs = ["90"], ptx = True, c
         deps = [":" + name + "_cu"] + deps + cuda_deps,
         **kwargs
     )
+
+def requires_no_cuda():
+    """target_compatible_with for targets that must not be built with --config=cuda (the host-memory
+    stand-in device of tests/engine/host_device takes DeviceType::kCUDA)."""
+    return select({
+        "//third_party/cuda:enabled": ["//third_party/cuda:incompatible"],
+        "//conditions:default": [],
+    })
