@@ -16,15 +16,16 @@ the device; torch.cuda.synchronize() after every step; float32 without TF32, as 
 --min-time=S sets each run's length (default 1 s), --repeat=N the number of runs (default 3); an
 optional argument keeps only the cases whose name contains it.
 """
+import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import flag, use_device  # noqa: E402
 
-def flag(name, default):
-    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
 
 
 THREADS = int(flag("threads", "2"))
@@ -35,16 +36,6 @@ torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
 
-def use_device():
-    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
-    if DEVICE not in ("cpu", "cuda"):
-        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
-    if DEVICE == "cuda":
-        if not torch.cuda.is_available():
-            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
-                     f"{torch.version.cuda}) sees no usable CUDA device")
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 PRIMITIVES = ["none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
               "dil_conv_3x3", "dil_conv_5x5"]
@@ -235,7 +226,7 @@ def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
 
 
 def main():
-    use_device()
+    use_device(DEVICE)
     keep = [a for a in sys.argv[1:] if not a.startswith("--")]
     for name, d, shape, classes in cases():
         if keep and keep[0] not in name:

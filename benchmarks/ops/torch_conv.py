@@ -17,14 +17,15 @@ nb360's default; cuDNN's heuristic algorithm choice, as nb360). --min-time=S sho
 also timed as <case>_CUDA_TF32 (TF32 on) and <case>_CUDA_BF16 (torch.autocast bf16).
 """
 import contextlib
+import os
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import flag, use_device  # noqa: E402
 
-def flag(name, default):
-    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
 
 
 THREADS = int(flag("threads", "2"))
@@ -37,16 +38,6 @@ torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
 
-def use_device():
-    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
-    if DEVICE not in ("cpu", "cuda"):
-        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
-    if DEVICE == "cuda":
-        if not torch.cuda.is_available():
-            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
-                     f"{torch.version.cuda}) sees no usable CUDA device")
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def synced(fn):
@@ -142,7 +133,7 @@ def bench(k):
 
 
 def main():
-    use_device()
+    use_device(DEVICE)
     names = [a for a in sys.argv[1:] if not a.startswith("--")]
     only = names[0] if names else ""
     for k in cases():

@@ -13,6 +13,8 @@ import sys
 import timeit
 
 import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import use_device  # noqa: E402
 
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
 torch.manual_seed(0)
@@ -21,16 +23,6 @@ DEVICE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--device=")
 SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
 
 
-def use_device():
-    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
-    if DEVICE not in ("cpu", "cuda"):
-        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
-    if DEVICE == "cuda":
-        if not torch.cuda.is_available():
-            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
-                     f"{torch.version.cuda}) sees no usable CUDA device")
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 class SpectralConv2d(torch.nn.Module):
@@ -64,7 +56,7 @@ def best_ms(fn, number=10, repeat=7):
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e3
 
 
-use_device()
+use_device(DEVICE)
 x = torch.randn(B, C, G, G).to(DEVICE)
 X = torch.randn(B, C, G, G // 2 + 1, dtype=torch.cfloat).to(DEVICE)
 layer = SpectralConv2d(C, C, M, M).to(DEVICE)

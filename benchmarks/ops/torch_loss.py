@@ -11,11 +11,14 @@ made on the CPU and moved; torch.cuda.synchronize() after every call; float32 wi
 nb360's default). --min-time=S sets the run length the call count is sized for (default 0.3 s).
 """
 import math
+import os
 import sys
 import timeit
 
 import torch
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import use_device  # noqa: E402
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -24,16 +27,6 @@ MIN_TIME = float(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--m
 SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
 
 
-def use_device():
-    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
-    if DEVICE not in ("cpu", "cuda"):
-        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
-    if DEVICE == "cuda":
-        if not torch.cuda.is_available():
-            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
-                     f"{torch.version.cuda}) sees no usable CUDA device")
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def best_ms(fn, min_time=MIN_TIME, repeat=7):
@@ -101,7 +94,7 @@ def attention(b=8, h=8, l=256, d=64):
     return fwd, fwd_bwd
 
 
-use_device()
+use_device(DEVICE)
 CASES = [
     ("BM_CrossEntropy_Cifar100_128x100", cross_entropy(128, 100)),
     ("BM_CrossEntropy_NinaPro_64x18", cross_entropy(64, 18)),

@@ -8,18 +8,19 @@ An optional argument keeps only the cases whose name contains it.
 running statistics made on the CPU and moved; torch.cuda.synchronize() after every call).
 --min-time=S shortens each run (default 0.2 s), --repeat=N the number of runs (default 5).
 """
+import os
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import flag, use_device  # noqa: E402
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
 
 
-def flag(name, default):
-    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
 
 
 DEVICE = flag("device", "cpu")
@@ -28,16 +29,6 @@ REPEAT = int(flag("repeat", "5"))
 SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
 
 
-def use_device():
-    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
-    if DEVICE not in ("cpu", "cuda"):
-        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
-    if DEVICE == "cuda":
-        if not torch.cuda.is_available():
-            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
-                     f"{torch.version.cuda}) sees no usable CUDA device")
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 # name, shape, layer_norm, affine (batch norm: training mode with running statistics)
 CASES = [
@@ -104,7 +95,7 @@ def bench(shape, layer_norm, affine):
 
 
 def main():
-    use_device()
+    use_device(DEVICE)
     names = [a for a in sys.argv[1:] if not a.startswith("--")]
     only = names[0] if names else ""
     for name, shape, layer_norm, affine in CASES:

@@ -21,6 +21,8 @@ import timeit
 
 import torch
 import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import use_device  # noqa: E402
 
 THREADS = int(os.environ.get("POOL_BENCH_THREADS", "2"))
 torch.set_num_threads(THREADS)
@@ -30,16 +32,6 @@ SUFFIX = "_CUDA" if DEVICE == "cuda" else ""
 TIMER = time.process_time if THREADS == 1 and DEVICE == "cpu" else time.perf_counter
 
 
-def use_device():
-    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
-    if DEVICE not in ("cpu", "cuda"):
-        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {DEVICE!r}")
-    if DEVICE == "cuda":
-        if not torch.cuda.is_available():
-            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
-                     f"{torch.version.cuda}) sees no usable CUDA device")
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cuda.matmul.allow_tf32 = False
 
 
 def max2(k, s, p):
@@ -82,7 +74,7 @@ def best_ms(fn, repeat=7):
 
 
 def main():
-    use_device()
+    use_device(DEVICE)
     names = [a for a in sys.argv[1:] if not a.startswith("--")]
     only = names[0] if names else ""
     torch.manual_seed(0)

@@ -1,0 +1,22 @@
+"""Shared bits of the PyTorch benchmark scripts (benchmarks/*/torch_*.py): command-line flags and the
+--device check. Imported after the script puts benchmarks/ on sys.path."""
+import sys
+
+import torch
+
+
+def flag(name, default):
+    """The value of --name=VALUE on the command line, else default."""
+    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
+
+
+def use_device(device):
+    """Checks --device; on the GPU, float32 without TF32 (nb360's default)."""
+    if device not in ("cpu", "cuda"):
+        sys.exit(f"{sys.argv[0]}: --device must be cpu or cuda, got {device!r}")
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit(f"{sys.argv[0]}: --device=cuda, but this PyTorch ({torch.__version__}, CUDA "
+                     f"{torch.version.cuda}) sees no usable CUDA device")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
