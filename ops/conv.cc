@@ -68,6 +68,42 @@ Conv2dParams WithAutocast(Conv2dParams p, DType dtype) {
 
 const Conv2dKernels& Kernels(const Tensor& like) { return GetKernels<Conv2dKernels>(OpKind::kConv2d, like); }
 
+// The kernels see non-empty operands only: empty ones are handled here, once for every backend.
+void RunForward(const Conv2dKernels& k, const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b,
+                const Tensor& y) {
+  if (y.numel() == 0) return;
+  if (x.numel() == 0) {  // an empty image (padding only) or no input channels: the output is the bias
+    if (b.defined()) {
+      y.CopyFrom(b.Reshape({1, b.numel(), 1, 1}).Detach().Expand(y.shape()));
+    } else {
+      y.Fill(0.0);
+    }
+    return;
+  }
+  k.forward(p, x, w, b, y);
+}
+
+void RunBackwardData(const Conv2dKernels& k, const Conv2dParams& p, const Tensor& gy, const Tensor& w,
+                     const Tensor& gx) {
+  if (gx.numel() == 0) return;
+  if (gy.numel() == 0) {
+    gx.Fill(0.0);
+    return;
+  }
+  k.backward_data(p, gy, w, gx);
+}
+
+// gb may be undefined.
+void RunBackwardWeight(const Conv2dKernels& k, const Conv2dParams& p, const Tensor& x, const Tensor& gy,
+                       const Tensor& gw, const Tensor& gb) {
+  if (x.numel() == 0 || gy.numel() == 0) {
+    if (gw.numel() > 0) gw.Fill(0.0);
+    if (gb.defined() && gb.numel() > 0) gb.CopyFrom(Sum(gy, {0, 2, 3}));  // the bias still reached gy
+    return;
+  }
+  k.backward_weight(p, x, gy, gw, gb);
+}
+
 // The gradient in the forward's dtype, channels-last as it comes or else contiguous.
 Tensor Prepare(const Tensor& g, DType dtype) {
   const Tensor t = g.To(dtype);
@@ -88,7 +124,7 @@ Tensor Conv2dCore(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   const Tensor bc = bias.defined() ? bias.Detach().Contiguous() : Tensor();
   Tensor y = channels_last ? EmptyChannelsLast({n, o, oh, ow}, x.dtype(), x.device())
                            : Tensor::Empty({n, o, oh, ow}, x.dtype(), x.device());
-  k.forward(p, xc, wc, bc, y);
+  RunForward(k, p, xc, wc, bc, y);
   if (NeedsGrad({&x, &weight, &bias})) {
     const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
     const bool need_b = bias.defined() && bias.requires_grad();
@@ -104,12 +140,12 @@ Tensor Conv2dCore(const Tensor& x, const Tensor& weight, const Tensor& bias, con
                if (need_x) {
                  gx = channels_last ? EmptyChannelsLast(x_shape, gy.dtype(), gy.device())
                                     : Tensor::Empty(x_shape, gy.dtype(), gy.device());
-                 k.backward_data(p, gy, saved_w, gx);
+                 RunBackwardData(k, p, gy, saved_w, gx);
                }
                if (need_b) gb = Tensor::Empty({w_shape[0]}, gy.dtype(), gy.device());
                if (need_w) {
                  gw = Tensor::Empty(w_shape, gy.dtype(), gy.device());
-                 k.backward_weight(p, saved_x, gy, gw, gb);
+                 RunBackwardWeight(k, p, saved_x, gy, gw, gb);
                } else if (need_b) {
                  gb = Sum(gy, {0, 2, 3});
                }
@@ -188,7 +224,7 @@ Tensor ConvTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
   const Tensor wc = weight.Detach().Contiguous();
   // The conv whose input is y (N, O, OH, OW) and whose output is x has weight (C, O/groups, KH, KW).
   Tensor y = Tensor::Empty({n, o, oh, ow}, x.dtype(), x.device());
-  k.backward_data(cp, xc, wc, y);
+  RunBackwardData(k, cp, xc, wc, y);
   if (NeedsGrad({&x, &weight})) {
     const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
     const Tensor saved_x = need_w ? xc : Tensor();
@@ -201,11 +237,11 @@ Tensor ConvTranspose2d(const Tensor& x, const Tensor& weight, const Tensor& bias
                Tensor gx, gw;
                if (need_x) {
                  gx = Tensor::Empty(x_shape, gy.dtype(), gy.device());
-                 k.forward(cp, gy, saved_w, Tensor(), gx);
+                 RunForward(k, cp, gy, saved_w, Tensor(), gx);
                }
                if (need_w) {
                  gw = Tensor::Empty(w_shape, gy.dtype(), gy.device());
-                 k.backward_weight(cp, gy, saved_x, gw, Tensor());
+                 RunBackwardWeight(k, cp, gy, saved_x, gw, Tensor());
                }
                return Grads{gx, gw};
              });

@@ -39,6 +39,7 @@ struct ConvTranspose2dParams {
 };
 
 struct Conv2dKernels {
+  // Every operand has elements (the front end handles empty ones).
   // y (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + b (O). w, b contiguous, b
   // may be undefined; x and the preallocated y (and gy, gx below) each contiguous or channels-last.
   // The output sizes fix the bottom/right padding (RightPad in conv_dnnl.cc).

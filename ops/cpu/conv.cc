@@ -1,6 +1,6 @@
 // ops/cpu/conv.cc: the CPU Conv2d kernels: float32 depthwise convs on the plane kernels
 // (conv_depthwise), other float32 convs on oneDNN (conv_dnnl), float64 and the float32 geometries
-// oneDNN declines on the direct loops (conv_loops). Empty tensors are handled here first.
+// oneDNN declines on the direct loops (conv_loops). Empty operands never arrive (ops/conv.cc).
 // Channels-last operands go to oneDNN as they are, to the others as contiguous copies.
 #include "ops/conv.h"
 
@@ -50,15 +50,6 @@ void ForwardContiguous(const Conv2dParams& p, const Tensor& x, const Tensor& w, 
 void BackwardDataContiguous(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx);
 
 void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
-  if (y.numel() == 0) return;
-  if (x.numel() == 0) {  // zero input channels: the output is the bias
-    if (b.defined()) {
-      y.CopyFrom(b.Reshape({1, b.numel(), 1, 1}).Detach().Expand(y.shape()));
-    } else {
-      y.Fill(0.0);
-    }
-    return;
-  }
   if (Contiguous(x, y)) return ForwardContiguous(p, x, w, b, y);
   const bool depthwise = UseDirectDepthwise(true, x.dtype(), p, x.shape(), w.shape());
   if (!depthwise && x.dtype() == DType::kFloat32 && DnnlConvForward(p, x, w, b, y)) return;
@@ -74,11 +65,6 @@ void ForwardContiguous(const Conv2dParams& p, const Tensor& x, const Tensor& w, 
 }
 
 void BackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
-  if (gx.numel() == 0) return;
-  if (gy.numel() == 0) {
-    gx.Fill(0.0);
-    return;
-  }
   if (Contiguous(gy, gx)) return BackwardDataContiguous(p, gy, w, gx);
   const bool depthwise = UseDirectDepthwise(false, gy.dtype(), p, gx.shape(), w.shape());
   if (!depthwise && gy.dtype() == DType::kFloat32 && DnnlConvBackwardData(p, gy, w, gx)) return;
@@ -96,11 +82,6 @@ void BackwardDataContiguous(const Conv2dParams& p, const Tensor& gy, const Tenso
 
 void BackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
                     const Tensor& gb) {
-  if (x.numel() == 0 || gy.numel() == 0) {
-    if (gw.numel() > 0) gw.Fill(0.0);
-    if (gb.defined() && gb.numel() > 0) gb.Fill(0.0);
-    return;
-  }
   const bool depthwise = UseDirectDepthwise(false, x.dtype(), p, x.shape(), gw.shape());
   if (!Contiguous(x, gy)) {
     if (!depthwise && x.dtype() == DType::kFloat32 && DnnlConvBackwardWeight(p, x, gy, gw, gb)) return;
@@ -126,23 +107,22 @@ Conv2dParams Float32(Conv2dParams p) {
 bool Bf16(const Conv2dParams& p) { return p.precision == MathPrecision::kBFloat16; }
 
 void ForwardAny(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
-  if (!Bf16(p) || x.numel() == 0 || y.numel() == 0) return Forward(Float32(p), x, w, b, y);
+  if (!Bf16(p)) return Forward(p, x, w, b, y);
   Forward(Float32(p), RoundedBFloat16(x), RoundedBFloat16(w), Tensor(), y);
   RoundBFloat16InPlace(y);
   if (b.defined()) AddChannelBias(y, b);
 }
 
 void BackwardDataAny(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
-  if (!Bf16(p) || gy.numel() == 0 || gx.numel() == 0) return BackwardData(Float32(p), gy, w, gx);
+  if (!Bf16(p)) return BackwardData(p, gy, w, gx);
   BackwardData(Float32(p), RoundedBFloat16(gy), RoundedBFloat16(w), gx);
   RoundBFloat16InPlace(gx);
 }
 
 void BackwardWeightAny(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw,
                        const Tensor& gb) {
-  if (!Bf16(p) || x.numel() == 0 || gy.numel() == 0) return BackwardWeight(Float32(p), x, gy, gw, gb);
+  if (!Bf16(p)) return BackwardWeight(p, x, gy, gw, gb);
   if (gb.defined()) SumPerChannel(gy, gb);
-  if (gw.numel() == 0) return;
   BackwardWeight(Float32(p), RoundedBFloat16(x), RoundedBFloat16(gy), gw, Tensor());
   RoundBFloat16InPlace(gw);
 }

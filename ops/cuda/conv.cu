@@ -603,15 +603,6 @@ cudnnStatus_t ForwardIn(Format f, const Conv2dParams& p, const Tensor& x, const 
 }
 
 void Forward(const Conv2dParams& p, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y) {
-  if (y.numel() == 0) return;
-  if (x.numel() == 0) {  // zero input channels: the output is the bias
-    if (b.defined()) {
-      y.CopyFrom(b.Reshape({1, b.numel(), 1, 1}).Detach().Expand(y.shape()));
-    } else {
-      y.Fill(0.0);
-    }
-    return;
-  }
   const Format f = PreferredFormat(x, y);
   cudnnStatus_t s = ForwardIn(f, p, x, w, b, y);
   if (s != CUDNN_STATUS_SUCCESS) s = ForwardIn(Other(f), p, x, w, b, y);
@@ -641,11 +632,6 @@ cudnnStatus_t BackwardDataIn(Format f, const Conv2dParams& p, const Tensor& gy, 
 }
 
 void BackwardData(const Conv2dParams& p, const Tensor& gy, const Tensor& w, const Tensor& gx) {
-  if (gx.numel() == 0) return;
-  if (gy.numel() == 0) {
-    gx.Fill(0.0);
-    return;
-  }
   const Format f = PreferredFormat(gy, gx);
   cudnnStatus_t s = BackwardDataIn(f, p, gy, w, gx);
   if (s != CUDNN_STATUS_SUCCESS) s = BackwardDataIn(Other(f), p, gy, w, gx);
@@ -667,13 +653,7 @@ cudnnStatus_t BackwardWeightIn(Format f, const Conv2dParams& p, const Tensor& x,
 }
 
 void BackwardWeight(const Conv2dParams& p, const Tensor& x, const Tensor& gy, const Tensor& gw, const Tensor& gb) {
-  if (x.numel() == 0 || gy.numel() == 0) {
-    if (gw.numel() > 0) gw.Fill(0.0);
-    if (gb.defined() && gb.numel() > 0) gb.Fill(0.0);
-    return;
-  }
   if (gb.defined()) BiasGrad(gy, gb);
-  if (gw.numel() == 0) return;
   const Format f = PreferredFormat(x, gy);
   cudnnStatus_t s = BackwardWeightIn(f, p, x, gy, gw);
   if (s != CUDNN_STATUS_SUCCESS) s = BackwardWeightIn(Other(f), p, x, gy, gw);

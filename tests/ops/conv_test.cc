@@ -109,6 +109,12 @@ TEST(Conv2d, EmptyBatchAndBiasOnlyOutputs) {
   const Tensor z = Conv2d(Rand({1, 3, 0, 2}, 1), Rand({4, 3, 1, 1}, 2), b, {1, 1, 1, 0, 1, 1, 1});
   ASSERT_EQ(z.shape(), (Shape{1, 4, 2, 2}));
   EXPECT_EQ(z.ToVector<float>()[5], b.ToVector<float>()[1]);
+  // ... and the bias still gets its gradient: the sum of gy over (N, OH, OW) = 4 per channel.
+  Tensor bg = Rand({4}, 3).set_requires_grad(true);
+  Tensor wg = Rand({4, 3, 1, 1}, 2).set_requires_grad(true);
+  Conv2d(Rand({1, 3, 0, 2}, 1), wg, bg, {1, 1, 1, 0, 1, 1, 1}).Backward(Tensor::Ones({1, 4, 2, 2}));
+  EXPECT_EQ(bg.grad().ToVector<float>(), std::vector<float>(4, 4.0f));
+  EXPECT_EQ(MaxDiff(wg.grad(), Tensor::Zeros(wg.shape())), 0.0);
 }
 
 TEST(Conv1d, NonContiguousInputGivesTheSameResult) {
