@@ -208,28 +208,15 @@ absl::Status SearchRun::Restore(const std::string& path) {
 }
 
 absl::Status SearchRun::Start() {
-  std::error_code ec;
-  fs::create_directories(tc_.out_dir, ec);
-  if (ec) return absl::InternalError("cannot create " + tc_.out_dir + ": " + ec.message());
-  if (!tc_.resume) return io::PruneCheckpoints(tc_.out_dir, 0);
-  for (;;) {
-    absl::StatusOr<std::optional<std::string>> latest = io::LatestCheckpoint(tc_.out_dir);
-    if (!latest.ok()) return latest.status();
-    if (!latest->has_value()) return absl::OkStatus();
-    const std::string path = **latest;
-    absl::Status s = Restore(path);
-    if (s.ok()) {
-      last_checkpoint_ = path;
-      progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", path, st_.epoch, st_.batch,
-                                      st_.global_step));
-      return absl::OkStatus();
-    }
-    if (!absl::IsDataLoss(s)) return s;
-    fs::rename(path, path + ".corrupt", ec);
-    if (ec) return Annotate(s, "(and cannot set it aside: " + ec.message() + ") ");
-    progress_->Line(absl::StrFormat("skipping damaged checkpoint (%s), renamed to %s.corrupt", s.message(), path));
-    st_ = SearchState{};
-  }
+  absl::StatusOr<std::string> path = tasks::StartOrResume(
+      tc_.out_dir, tc_.resume, [&](const std::string& p) { return Restore(p); }, [&] { st_ = SearchState{}; },
+      [&](const std::string& text) { progress_->Line(text); });
+  if (!path.ok()) return path.status();
+  if (path->empty()) return absl::OkStatus();
+  last_checkpoint_ = *path;
+  progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", last_checkpoint_, st_.epoch,
+                                  st_.batch, st_.global_step));
+  return absl::OkStatus();
 }
 
 absl::Status SearchRun::NonFinite(const char* which, double value, const StepPosition& pos, int64_t steps) const {
@@ -264,11 +251,8 @@ absl::Status SearchRun::TrainEpoch(int64_t steps) {
                                                  pos.batch));
     }
     if (!tc_.device.is_cpu()) {
-      for (Batch* b : {&wb, &ab}) {
-        b->x = b->x.To(tc_.device);
-        if (b->y.defined()) b->y = b->y.To(tc_.device);
-        if (b->aux.defined()) b->aux = b->aux.To(tc_.device);
-      }
+      wb = OnDevice(std::move(wb), tc_.device);
+      ab = OnDevice(std::move(ab), tc_.device);
     }
     // 1. Weight step, architecture frozen.
     net_.SetArchRequiresGrad(false);
@@ -300,12 +284,7 @@ absl::Status SearchRun::TrainEpoch(int64_t steps) {
     }
     ++st_.global_step;
     ++st_.batch;
-    acc.train_loss += value;
-    acc.steps += 1;
-    acc.samples += wb.size();
-    acc.seconds += Seconds(t0, Clock::now());
-    acc.data_wait_seconds += loader_.wait_seconds() - wait0;
-    progress_->Step(pos.batch, acc.train_loss / acc.steps, acc.samples, acc.seconds, acc.data_wait_seconds);
+    tasks::AccountStep(acc, value, wb.size(), t0, loader_.wait_seconds() - wait0, pos.batch, *progress_);
     if (tc_.hooks.after_step) tc_.hooks.after_step(pos);
     if (int sig = signals_.pending()) {
       if (absl::Status s = Save(); !s.ok()) return s;

@@ -31,6 +31,14 @@ struct Batch {
   int64_t size() const { return static_cast<int64_t>(index.size()); }
 };
 
+// The batch with its tensors on `device` (the host-side vectors stay).
+inline Batch OnDevice(Batch batch, Device device) {
+  batch.x = batch.x.To(device);
+  if (batch.y.defined()) batch.y = batch.y.To(device);
+  if (batch.aux.defined()) batch.aux = batch.aux.To(device);
+  return batch;
+}
+
 }  // namespace nb360::tasks
 
 #endif  // NB360_TASKS_COMMON_BATCH_H_

@@ -7,13 +7,6 @@
 
 namespace nb360::tasks {
 
-Batch OnDevice(Batch batch, Device device) {
-  batch.x = batch.x.To(device);
-  if (batch.y.defined()) batch.y = batch.y.To(device);
-  if (batch.aux.defined()) batch.aux = batch.aux.To(device);
-  return batch;
-}
-
 GraphedStep::GraphedStep(nn::Module& model, const Objective& objective, Device device, MathPrecision autocast)
     : model_(model), objective_(objective), device_(device), autocast_(autocast) {}
 

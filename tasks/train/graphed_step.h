@@ -27,9 +27,6 @@
 
 namespace nb360::tasks {
 
-// The batch with its tensors on `device` (host vectors kept).
-Batch OnDevice(Batch batch, Device device);
-
 class GraphedStep {
  public:
   GraphedStep(nn::Module& model, const Objective& objective, Device device, MathPrecision autocast);

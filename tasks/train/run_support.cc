@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_format.h"
 
@@ -54,6 +56,42 @@ absl::StatusOr<double> GetDouble(const io::Checkpoint& c, const std::string& key
 
 absl::Status Annotate(const absl::Status& s, const std::string& prefix) {
   return absl::Status(s.code(), prefix + std::string(s.message()));
+}
+
+absl::StatusOr<std::string> StartOrResume(const std::string& out_dir, bool resume,
+                                          const std::function<absl::Status(const std::string&)>& restore,
+                                          const std::function<void()>& reset,
+                                          const std::function<void(const std::string&)>& line) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return absl::InternalError("cannot create " + out_dir + ": " + ec.message());
+  if (!resume) {
+    if (absl::Status s = io::PruneCheckpoints(out_dir, 0); !s.ok()) return s;
+    return std::string();
+  }
+  for (;;) {  // newest first
+    absl::StatusOr<std::optional<std::string>> latest = io::LatestCheckpoint(out_dir);
+    if (!latest.ok()) return latest.status();
+    if (!latest->has_value()) return std::string();
+    const std::string path = **latest;
+    const absl::Status s = restore(path);
+    if (s.ok()) return path;
+    if (!absl::IsDataLoss(s)) return s;
+    std::filesystem::rename(path, path + ".corrupt", ec);
+    if (ec) return Annotate(s, "(and cannot set it aside: " + ec.message() + ") ");
+    line(absl::StrFormat("skipping damaged checkpoint (%s), renamed to %s.corrupt", s.message(), path));
+    reset();
+  }
+}
+
+void AccountStep(EpochRecord& acc, double loss, int64_t samples, std::chrono::steady_clock::time_point t0,
+                 double data_wait_seconds, int64_t batch, Progress& progress) {
+  acc.train_loss += loss;
+  acc.steps += 1;
+  acc.samples += samples;
+  acc.seconds += Seconds(t0, std::chrono::steady_clock::now());
+  acc.data_wait_seconds += data_wait_seconds;
+  progress.Step(batch, acc.train_loss / acc.steps, acc.samples, acc.seconds, acc.data_wait_seconds);
 }
 
 }  // namespace nb360::tasks

@@ -206,35 +206,18 @@ class Run {
 };
 
 absl::Status Run::Start() {
-  std::error_code ec;
-  fs::create_directories(config_.out_dir, ec);
-  if (ec) return absl::InternalError("cannot create " + config_.out_dir + ": " + ec.message());
-  if (!config_.resume) {
-    // A fresh run: older checkpoints would otherwise shadow (or be pruned instead of) the new ones.
-    if (absl::Status s = io::PruneCheckpoints(config_.out_dir, 0); !s.ok()) return s;
-    return absl::OkStatus();
-  }
-  // Newest first; a damaged file (bad CRC, truncated) is renamed to <name>.corrupt and the previous one
-  // is tried, so that a later prune cannot keep it instead of good checkpoints.
-  for (;;) {
-    absl::StatusOr<std::optional<std::string>> latest = io::LatestCheckpoint(config_.out_dir);
-    if (!latest.ok()) return latest.status();
-    if (!latest->has_value()) return absl::OkStatus();
-    const std::string path = **latest;
-    absl::Status s = RestoreCheckpoint(path, config_json_, model_, opt_, config_.model_generators, &st_);
-    if (s.ok()) {
-      last_checkpoint_ = path;
-      progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", last_checkpoint_,
-                                      st_.epoch, st_.batch, st_.global_step));
-      return absl::OkStatus();
-    }
-    if (!absl::IsDataLoss(s)) return s;
-    std::error_code ec;
-    fs::rename(path, path + ".corrupt", ec);
-    if (ec) return Annotate(s, "(and cannot set it aside: " + ec.message() + ") ");
-    progress_->Line(absl::StrFormat("skipping damaged checkpoint (%s), renamed to %s.corrupt", s.message(), path));
-    st_ = RunState{};
-  }
+  absl::StatusOr<std::string> path = StartOrResume(
+      config_.out_dir, config_.resume,
+      [&](const std::string& p) {
+        return RestoreCheckpoint(p, config_json_, model_, opt_, config_.model_generators, &st_);
+      },
+      [&] { st_ = RunState{}; }, [&](const std::string& text) { progress_->Line(text); });
+  if (!path.ok()) return path.status();
+  if (path->empty()) return absl::OkStatus();
+  last_checkpoint_ = *path;
+  progress_->Line(absl::StrFormat("resuming from %s: epoch %d, batch %d, step %d", last_checkpoint_, st_.epoch,
+                                  st_.batch, st_.global_step));
+  return absl::OkStatus();
 }
 
 absl::Status Run::Save() {
@@ -296,12 +279,7 @@ absl::Status Run::TrainEpoch(int64_t steps) {
     opt_.Step();
     ++st_.global_step;
     ++st_.batch;
-    acc.train_loss += value;
-    acc.steps += 1;
-    acc.samples += batch.size();
-    acc.seconds += Seconds(t0, Clock::now());
-    acc.data_wait_seconds += loader_.wait_seconds() - wait0;
-    progress_->Step(pos.batch, acc.train_loss / acc.steps, acc.samples, acc.seconds, acc.data_wait_seconds);
+    AccountStep(acc, value, batch.size(), t0, loader_.wait_seconds() - wait0, pos.batch, *progress_);
     if (config_.hooks.after_step) config_.hooks.after_step(pos);
     if (int sig = signals_.pending()) {
       if (absl::Status s = Save(); !s.ok()) return s;
