@@ -1,6 +1,7 @@
-"""Shared bits of the PyTorch benchmark scripts (benchmarks/*/torch_*.py): command-line flags and the
---device check. Imported after the script puts benchmarks/ on sys.path."""
+"""Shared bits of the PyTorch benchmark scripts (benchmarks/*/torch_*.py): command-line flags, the
+--device check and the timing loop. Imported after the script puts benchmarks/ on sys.path."""
 import sys
+import time
 
 import torch
 
@@ -20,3 +21,25 @@ def use_device(device):
                      f"{torch.version.cuda}) sees no usable CUDA device")
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
+
+
+def time_ms(fn, device, min_time, repeat, clock=time.perf_counter):
+    """Best over `repeat` runs of the mean time per call in ms, each run lasting at least min_time
+    seconds of `clock`, after two warm-up calls; on the GPU every call ends with a synchronisation."""
+    def call():
+        fn()
+        if device != "cpu":
+            torch.cuda.synchronize()
+    call()
+    call()
+    best = float("inf")
+    for _ in range(repeat):
+        calls, start = 0, clock()
+        while True:
+            call()
+            calls += 1
+            elapsed = clock() - start
+            if elapsed >= min_time:
+                break
+        best = min(best, elapsed / calls)
+    return best * 1e3

@@ -14,7 +14,6 @@ The models come from tests/baselines/wrn/golden/make_wrn_golden.py (written from
 import contextlib
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +21,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
                                 "baselines", "wrn", "golden"))
 from make_wrn_golden import ResNet1D, Wrn  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_bench import time_ms  # noqa: E402
 
 THREADS = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--threads=")), "2"))
 MIN_TIME = float(next((a.split("=")[1] for a in sys.argv if a.startswith("--min-time=")), "1.0"))
@@ -49,28 +51,6 @@ def cases():
     ]
 
 
-def sync():
-    if DEVICE != "cpu":
-        torch.cuda.synchronize()
-
-
-def time_ms(fn, min_time=None, repeat=None):
-    min_time = MIN_TIME if min_time is None else min_time
-    repeat = REPEAT if repeat is None else repeat
-    fn()
-    sync()
-    best = float("inf")
-    for _ in range(repeat):
-        n, start = 0, time.perf_counter()
-        while True:
-            fn()
-            sync()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        best = min(best, elapsed / n)
-    return best * 1e3
 
 
 # CUDA variants, as wrn_step_benchmark.cc's: (suffix, tf32, bf16 autocast, CUDA graph of forward+backward).
@@ -118,7 +98,7 @@ def run_case(name, make, shape, loss_fn, target_fn, suffix="", tf32=False, bf16=
             g.replay()
             opt.step()
 
-    print(f"{name}{suffix}  {time_ms(timed):.2f}", flush=True)
+    print(f"{name}{suffix}  {time_ms(timed, DEVICE, MIN_TIME, REPEAT):.2f}", flush=True)
 
 
 def main():

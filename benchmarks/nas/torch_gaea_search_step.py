@@ -18,13 +18,12 @@ optional argument keeps only the cases whose name contains it.
 """
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from torch_bench import flag, use_device  # noqa: E402
+from torch_bench import flag, time_ms, use_device  # noqa: E402
 
 
 
@@ -203,26 +202,6 @@ def cases():
             ("GaeaSearch_ECG_B32", 1, (32, 1, 1000), 4)]
 
 
-def sync():
-    if DEVICE != "cpu":
-        torch.cuda.synchronize()
-
-
-def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
-    fn()
-    sync()
-    best = float("inf")
-    for _ in range(repeat):
-        n, start = 0, time.perf_counter()
-        while True:
-            fn()
-            sync()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        best = min(best, elapsed / n)
-    return best * 1e3
 
 
 def main():
@@ -259,7 +238,7 @@ def main():
 
         count = sum(p.numel() for p in weights)
         suffix = "" if DEVICE == "cpu" else "_CUDA"
-        print(f"{name}{suffix}  {time_ms(step):.2f}  (supernet weights {count})", flush=True)
+        print(f"{name}{suffix}  {time_ms(step, DEVICE, MIN_TIME, REPEAT):.2f}  (supernet weights {count})", flush=True)
 
 
 if __name__ == "__main__":

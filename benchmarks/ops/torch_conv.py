@@ -24,7 +24,7 @@ import time
 import torch
 import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from torch_bench import flag, use_device  # noqa: E402
+from torch_bench import flag, time_ms, use_device  # noqa: E402
 
 
 
@@ -39,16 +39,6 @@ torch.manual_seed(0)
 
 
 
-
-def synced(fn):
-    """fn, followed on the GPU by a wait for the device."""
-    if DEVICE == "cpu":
-        return fn
-
-    def run():
-        fn()
-        torch.cuda.synchronize()
-    return run
 
 
 def case(name, n, c, h, w, o, kh, kw, stride=1, pad=0, dil=1, groups=1, input_grad=True, bias=False,
@@ -82,23 +72,6 @@ def cases():
     return out
 
 
-def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
-    """Best over `repeat` runs of the mean time per call, each run lasting at least min_time seconds."""
-    fn = synced(fn)
-    fn()
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        calls, start = 0, CLOCK()
-        while True:
-            fn()
-            calls += 1
-            elapsed = CLOCK() - start
-            if elapsed >= min_time:
-                break
-        best = min(best, elapsed / calls * 1e3)
-    return best
-
 
 def bench(k):
     if k["conv1d"]:
@@ -129,7 +102,8 @@ def bench(k):
                 t.grad = None
         conv(xg, wg, bg, **kw).backward(gy)
 
-    return time_ms(forward), time_ms(forward_backward)
+    return (time_ms(forward, DEVICE, MIN_TIME, REPEAT, CLOCK),
+            time_ms(forward_backward, DEVICE, MIN_TIME, REPEAT, CLOCK))
 
 
 def main():

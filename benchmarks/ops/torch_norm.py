@@ -10,12 +10,11 @@ running statistics made on the CPU and moved; torch.cuda.synchronize() after eve
 """
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from torch_bench import flag, use_device  # noqa: E402
+from torch_bench import flag, time_ms, use_device  # noqa: E402
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -40,28 +39,6 @@ CASES = [
     ("LayerNorm_64x512x256", (64, 512, 256), True, True),
 ]
 
-
-def time_ms(fn, min_time=MIN_TIME, repeat=REPEAT):
-    """Best over `repeat` runs of the mean time per call, each run lasting at least min_time seconds."""
-    if DEVICE != "cpu":
-        call = fn
-
-        def fn():
-            call()
-            torch.cuda.synchronize()
-    fn()
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        calls, start = 0, time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        best = min(best, elapsed / calls * 1e3)
-    return best
 
 
 def bench(shape, layer_norm, affine):
@@ -91,7 +68,7 @@ def bench(shape, layer_norm, affine):
                 t.grad = None
         op(xg, wg, bg).backward(gy)
 
-    return time_ms(forward), time_ms(forward_backward)
+    return time_ms(forward, DEVICE, MIN_TIME, REPEAT), time_ms(forward_backward, DEVICE, MIN_TIME, REPEAT)
 
 
 def main():
